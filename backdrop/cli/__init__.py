@@ -1,0 +1,63 @@
+"""The ``backdrop`` command: ``backdrop <command> INI [options]``, Pyramid-style.
+
+Each module in ``COMMAND_MODULES`` adds its subcommands with
+``register(subparsers)``; a subcommand's ``func(args, env)`` gets an
+``Environment`` with the ini's settings, store and plugins.
+"""
+import argparse
+import importlib
+import sys
+
+COMMAND_MODULES = (
+    "backdrop.cli.buckets",
+    "backdrop.cli.users",
+    "backdrop.cli.records",
+)
+
+
+class Environment:
+    """What a command needs from an ini file, without building the WSGI app."""
+
+    def __init__(self, config_uri):
+        from pyramid.paster import get_appsettings, setup_logging
+
+        from ..plugins import Registry, make_plugin_manager
+        from ..settings import normalise_settings
+        from ..store import create_store
+
+        setup_logging(config_uri)
+        self.settings = normalise_settings(dict(get_appsettings(config_uri)))
+        self.store = create_store(self.settings["backdrop.store_url"])
+        self.plugins = Registry(make_plugin_manager())
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="backdrop", description=__doc__.splitlines()[0])
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(subparsers)
+    return parser
+
+
+def add_command(subparsers, name, func, help):
+    """A subparser whose first argument is the ini file."""
+    command = subparsers.add_parser(name, help=help, description=help)
+    command.add_argument("config_uri", metavar="INI", help="the ini file, e.g. development.ini")
+    command.set_defaults(func=func)
+    return command
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    env = Environment(args.config_uri)
+    if not env.store.ping():
+        print(f"backdrop: cannot connect to store {env.settings['backdrop.store_url']}", file=sys.stderr)
+        return 2
+    try:
+        return args.func(args, env) or 0
+    finally:
+        env.store.close()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

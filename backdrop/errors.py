@@ -1,0 +1,59 @@
+"""One error shape for every API response: ``{"status": "error", "message": ...}``."""
+import logging
+
+from pyramid.httpexceptions import HTTPException
+from pyramid.response import Response
+from pyramid.view import exception_view_config, notfound_view_config
+
+log = logging.getLogger(__name__)
+
+
+class APIError(Exception):
+    """Raise from a view to answer with a JSON error."""
+
+    def __init__(self, status, message, headers=None, **extra):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = headers or {}
+        self.extra = extra
+
+
+def json_error(status, message, headers=None, **extra):
+    response = Response(
+        json_body={"status": "error", "message": message, **extra},
+        status=status,
+        charset="utf-8",
+        content_type="application/json",
+    )
+    response.headers.update(headers or {})
+    response.cache_control = "no-cache"
+    return response
+
+
+@exception_view_config(APIError)
+def api_error_view(exc, request):
+    return json_error(exc.status, exc.message, exc.headers, **exc.extra)
+
+
+@notfound_view_config()
+def not_found_view(request):
+    return json_error(404, "not found")
+
+
+@exception_view_config(HTTPException)
+def http_exception_view(exc, request):
+    if exc.code < 400:
+        return exc
+    message = exc.detail or exc.explanation or exc.title
+    return json_error(exc.code, str(message), dict(exc.headers.items()) if exc.code == 405 else None)
+
+
+@exception_view_config(Exception)
+def unexpected_error_view(exc, request):
+    log.exception("unexpected error answering %s %s", request.method, request.path)
+    return json_error(500, "internal error")
+
+
+def includeme(config):
+    config.scan(__name__)

@@ -1,0 +1,117 @@
+"""The store interface: every storage operation Backdrop performs, in one place.
+
+Both backends (``backdrop.store.sqlite.SQLiteStore`` and
+``backdrop.store.mongo.MongoStore``) implement it and pass the same contract
+suite (``tests/store``). Views find the store with
+``request.find_service(IStore)``.
+
+Conventions shared by every method:
+
+* A *bucket config* is a plain dict with the keys of SPEC section 1
+  (``name``, ``data_group``, ``data_type``, ``bucket_type``,
+  ``raw_queries_allowed``, ``queryable``, ``published``, ``auto_ids``,
+  ``capped_size``, ``max_age_expected``, ``upload_format``,
+  ``upload_filters``) plus ``token_hash`` (never the token itself).
+* A *prepared record* is a dict whose values are ``str``, ``int``, ``float``,
+  ``bool`` or ``None``, except ``_timestamp``, ``_start_at`` and ``_end_at``
+  which are timezone-aware UTC ``datetime`` objects. ``_id`` is always set
+  (the write path generates one when the client did not). ``_updated_at`` is
+  stamped by the store. The store computes the period starts
+  (``backdrop.periods.period_starts``) of ``_timestamp`` when present.
+* Records come back from ``raw`` in the same shape: user fields, ``_id`` as a
+  string and the ``_timestamp``/``_start_at``/``_end_at`` datetimes; never
+  ``_updated_at`` or period starts.
+* Every write is atomic and acknowledged only once durable.
+"""
+from zope.interface import Attribute, Interface
+
+
+class IStore(Interface):
+    url = Attribute("The store URL this store was built from.")
+
+    def ping():
+        """Return True when the store answers, False otherwise (never raise)."""
+
+    def close():
+        """Release connections."""
+
+    # -- bucket configs -------------------------------------------------
+    def create_bucket(config):
+        """Create a bucket from a full config dict.
+
+        Raises ``BucketExists`` when the name is taken and ``DataGroupClash``
+        when another bucket has the same (data_group, data_type) pair. On
+        MongoDB the bucket's indexes are created here.
+        """
+
+    def get_bucket(name):
+        """Return the config dict for ``name`` or None."""
+
+    def find_bucket(data_group, data_type):
+        """Return the config dict addressed by the pair, or None."""
+
+    def list_buckets():
+        """Return every config dict, sorted by name."""
+
+    def update_bucket(name, changes):
+        """Apply ``changes`` (a dict of config fields) and return the new config.
+
+        Raises ``BucketNotFound`` and ``DataGroupClash`` like create.
+        """
+
+    def delete_bucket(name):
+        """Delete the config and every record; return False if it did not exist."""
+
+    # -- users (admin app) ----------------------------------------------
+    def save_user(email, buckets):
+        """Create or replace the user ``email`` permitted to upload to ``buckets``."""
+
+    def get_user(email):
+        """Return ``{"email": ..., "buckets": [...]}`` or None."""
+
+    def list_users():
+        """Return every user dict, sorted by email."""
+
+    def delete_user(email):
+        """Delete a user; return False if they did not exist."""
+
+    # -- records --------------------------------------------------------
+    def insert(bucket, records, capped_size=None):
+        """Store prepared records atomically, upserting by ``_id``.
+
+        With ``capped_size`` keep only the newest ``capped_size`` records of
+        the bucket by write order afterwards. Returns the number stored.
+        """
+
+    def replace_all(bucket, records):
+        """Atomically replace every record of ``bucket``; return the number stored."""
+
+    def count(bucket):
+        """Number of records in ``bucket``."""
+
+    def last_updated(bucket):
+        """UTC datetime of the newest write to ``bucket``, or None if never written."""
+
+    # -- queries (``backdrop.query.Query``) -----------------------------
+    def raw(bucket, query):
+        """Matching records (see module docstring), sorted and limited per the query.
+
+        Default order is ``_timestamp`` ascending then write order; records
+        without ``_timestamp`` sort first.
+        """
+
+    def aggregate(bucket, query):
+        """Group matching records by ``query.group_by`` keys and ``query.period``.
+
+        Returns a list of ``backdrop.query.Group``: one per distinct key
+        combination (records missing any group key are left out) and period
+        start, with the record count and one value per ``query.collect``
+        entry computed by the database. Rows are ordered by keys then period;
+        for queries without a period the store applies ``query.sort_by`` and
+        ``query.limit`` itself. Raises ``NonNumericCollect`` when ``sum`` or
+        ``mean`` meets a non-numeric value.
+        """
+
+    def time_bounds(bucket, query):
+        """Return ``(earliest, latest)`` ``_timestamp`` of matching records, or
+        ``(None, None)``. Used to slide relative windows (SPEC 3.4)."""

@@ -1,0 +1,76 @@
+"""The validated, store-neutral form of a read query.
+
+The read API turns request parameters into a ``Query``; each store turns a
+``Query`` into SQL or an aggregation pipeline. Nothing here is ever spliced
+into query text: field names are validated keys (``backdrop.records.KEY``)
+and values are bound as parameters.
+"""
+from dataclasses import dataclass, field
+from datetime import datetime
+
+PERIODS = ("hour", "day", "week", "month", "quarter", "year")
+PRIMITIVES = ("sum", "count", "set", "mean", "min", "max")
+
+
+@dataclass(frozen=True)
+class Filter:
+    """Match records whose ``field`` equals any of ``values`` (string, number, bool, datetime)."""
+
+    field: str
+    values: tuple
+
+
+@dataclass(frozen=True)
+class PrefixFilter:
+    """Match records whose string ``field`` starts with ``prefix`` (literal, case-sensitive)."""
+
+    field: str
+    prefix: str
+
+
+@dataclass(frozen=True)
+class Collect:
+    """Aggregate ``field`` over a group with a store primitive (one of PRIMITIVES)."""
+
+    field: str
+    primitive: str
+
+    @property
+    def label(self):
+        return f"{self.field}:{self.primitive}"
+
+
+@dataclass(frozen=True)
+class SortBy:
+    """Order by an output name: a record field, ``_timestamp``, ``_count`` or a group key."""
+
+    field: str
+    descending: bool = False
+
+
+@dataclass(frozen=True)
+class Query:
+    start_at: datetime | None = None
+    end_at: datetime | None = None
+    end_inclusive: bool = False
+    filters: tuple = ()
+    prefix_filters: tuple = ()
+    group_by: tuple = ()
+    period: str | None = None
+    collect: tuple = ()
+    sort_by: SortBy | None = None
+    limit: int | None = None
+
+    @property
+    def is_aggregate(self):
+        return bool(self.group_by or self.period)
+
+
+@dataclass
+class Group:
+    """One aggregate row from a store."""
+
+    keys: tuple
+    period_start: datetime | None
+    count: int
+    values: dict = field(default_factory=dict)  # Collect -> value

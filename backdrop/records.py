@@ -1,0 +1,154 @@
+"""Record rules of SPEC 2.3: keys, values, internal fields, timestamps and ids.
+
+``prepare_batch`` turns a parsed JSON body into prepared records (see
+``backdrop.interfaces``) or raises ``RecordError`` naming the first bad
+record; nothing is stored unless every record passes.
+"""
+import base64
+import math
+import re
+import secrets
+from datetime import datetime, timezone
+
+from dateutil.parser import isoparse
+
+KEY = re.compile(r"\A[A-Za-z_][A-Za-z0-9_]*\Z")
+MAX_KEY_LENGTH = 255
+INTERNAL_FIELDS = frozenset({"_id", "_timestamp", "_start_at", "_end_at"})
+DATETIME_FIELDS = ("_timestamp", "_start_at", "_end_at")
+INT64 = (-(2**63), 2**63 - 1)
+DATE_ONLY = re.compile(r"\A\d{4}-\d{2}-\d{2}\Z")
+WHITESPACE = re.compile(r"\s")
+UTC = timezone.utc
+
+
+class RecordError(ValueError):
+    """Why a record was rejected; ``index`` is set for records of a batch."""
+
+    def __init__(self, reason, index=None):
+        super().__init__(reason)
+        self.reason = reason
+        self.index = index
+
+    def __str__(self):
+        if self.index is None:
+            return self.reason
+        return f"record {self.index}: {self.reason}"
+
+
+def is_valid_key(key):
+    return isinstance(key, str) and len(key) <= MAX_KEY_LENGTH and KEY.match(key) is not None
+
+
+def parse_datetime(text):
+    """An ISO 8601 string with a UTC offset (or a bare date) as an aware UTC datetime.
+
+    Raises ``ValueError`` for anything else, including naive datetimes.
+    """
+    if not isinstance(text, str):
+        raise ValueError("not a string")
+    if DATE_ONLY.match(text):
+        return datetime.fromisoformat(text).replace(tzinfo=UTC)
+    if "T" not in text and " " not in text:
+        raise ValueError("no time part")
+    moment = isoparse(text)
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("no UTC offset")
+    return moment.astimezone(UTC)
+
+
+def format_datetime(moment):
+    """ISO 8601 in UTC with ``+00:00``, as every response shows datetimes."""
+    return moment.astimezone(UTC).isoformat()
+
+
+def check_value(key, value):
+    if value is None or value is True or value is False:
+        return
+    kind = type(value)
+    if kind is str:
+        if "\x00" in value:
+            raise RecordError(f"{key} contains a NUL character")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise RecordError(f"{key} is not valid Unicode") from None
+    elif kind is int:
+        if not INT64[0] <= value <= INT64[1]:
+            raise RecordError(f"{key} is an integer too large to store (64 bits at most)")
+    elif kind is float:
+        if not math.isfinite(value):
+            raise RecordError(f"{key} must be a finite number")
+    elif kind in (dict, list):
+        raise RecordError(f"{key} has an invalid value: objects and arrays are not allowed")
+    else:
+        raise RecordError(f"{key} has an invalid value")
+
+
+def check_record(record):
+    """Check keys and values of one record as sent (before internal fields are parsed)."""
+    if not isinstance(record, dict):
+        raise RecordError("each record must be a JSON object")
+    for key, value in record.items():
+        if len(key) > MAX_KEY_LENGTH or not KEY.match(key):
+            raise RecordError(f"{key} is not a valid key")
+        if key[0] == "_" and key not in INTERNAL_FIELDS:
+            raise RecordError(f"{key} is not a recognised internal field")
+        check_value(key, value)
+
+
+def auto_id(record, fields):
+    """URL-safe base64 (no padding) of the listed values joined by ``.``."""
+    missing = [name for name in fields if record.get(name) is None]
+    if missing:
+        raise RecordError("missing fields for auto_ids: " + ", ".join(missing))
+    joined = ".".join(str(record[name]) for name in fields)
+    return base64.urlsafe_b64encode(joined.encode("utf-8")).decode("ascii").rstrip("=")
+
+
+def new_id():
+    return secrets.token_hex(12)
+
+
+def prepare_record(record, bucket, bucket_type):
+    """Validate one record and return its prepared form (see ``backdrop.interfaces``)."""
+    check_record(record)
+    prepared = dict(record)
+    auto_ids = bucket.get("auto_ids")
+    if auto_ids:
+        prepared["_id"] = auto_id(record, auto_ids)
+    elif "_id" in prepared:
+        record_id = prepared["_id"]
+        if not isinstance(record_id, str) or not record_id or WHITESPACE.search(record_id):
+            raise RecordError("_id must be a non-empty string without whitespace")
+    for name in DATETIME_FIELDS:
+        if name in prepared:
+            if prepared[name] is None:
+                del prepared[name]
+                continue
+            try:
+                prepared[name] = parse_datetime(prepared[name])
+            except (ValueError, OverflowError):
+                raise RecordError(f"{name} is not a valid timestamp, it must be ISO8601") from None
+    prepared = bucket_type.prepare(prepared, bucket)
+    if not prepared.get("_id"):
+        prepared["_id"] = new_id()
+    return prepared
+
+
+def prepare_batch(records, bucket, bucket_type):
+    """Prepare every record or raise ``RecordError`` for the first bad one.
+
+    A single object (not in a list) is reported without an index.
+    """
+    if isinstance(records, dict):
+        return [prepare_record(records, bucket, bucket_type)]
+    if not isinstance(records, list):
+        raise RecordError("expected a JSON object or an array of objects")
+    prepared = []
+    for index, record in enumerate(records):
+        try:
+            prepared.append(prepare_record(record, bucket, bucket_type))
+        except RecordError as error:
+            raise RecordError(error.reason, index) from None
+    return prepared

@@ -1,0 +1,27 @@
+"""Every URL Backdrop answers, in one place. Views bind by route name.
+
+Routes are added for every role; a role adds views only for its own routes,
+so a URL of another role answers 404. Order matters: fixed paths come before
+the ``/{bucket}`` catch-all.
+"""
+
+
+def includeme(config):
+    # Health (every role; buckets freshness in the read role).
+    config.add_route("status", "/_status")
+    config.add_route("status.buckets", "/_status/buckets")
+    config.add_route("status.data_sets", "/_status/data-sets")
+    # Data-set management (write role, admin token).
+    config.add_route("datasets.list", "/data-sets")
+    config.add_route("datasets.item", "/data-sets/{name}")
+    # Admin web app.
+    config.add_route("admin.home", "/")
+    config.add_route("admin.user", "/_user")
+    config.add_route("admin.sign_in", "/sign-in")
+    config.add_route("admin.sign_out", "/sign-out")
+    config.add_route("admin.test_sign_in", "/_test/sign-in")
+    config.add_route("admin.not_authorized", "/not-authorized")
+    config.add_route("admin.upload", "/{bucket}/upload")
+    # Records: read (GET/OPTIONS) and write (POST/PUT) share these.
+    config.add_route("bucket.by_group", "/data/{data_group}/{data_type}")
+    config.add_route("bucket", "/{bucket}")

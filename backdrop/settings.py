@@ -1,0 +1,58 @@
+"""Settings: ini values overlaid by environment variables, checked once at start-up."""
+import os
+
+from pyramid.settings import aslist
+
+ROLES = ("read", "write", "admin")
+
+# Environment variable -> dotted setting. The environment wins, for every ini.
+ENVIRONMENT = {
+    "BACKDROP_STORE_URL": "backdrop.store_url",
+    "BACKDROP_ADMIN_TOKEN": "backdrop.admin_token",
+    "BACKDROP_SESSION_SECRET": "backdrop.session_secret",
+    "BACKDROP_OAUTH_BASE_URL": "backdrop.oauth.base_url",
+    "BACKDROP_OAUTH_CLIENT_ID": "backdrop.oauth.client_id",
+    "BACKDROP_OAUTH_CLIENT_SECRET": "backdrop.oauth.client_secret",
+}
+
+DEFAULTS = {
+    "backdrop.roles": "read write admin",
+    "backdrop.store_url": "sqlite:///var/backdrop.db",
+    "backdrop.max_body_bytes": 10 * 1024 * 1024,
+    "backdrop.max_inflated_bytes": 10 * 1024 * 1024,
+    "backdrop.max_batch_records": 100_000,
+    "backdrop.upload_max_bytes": 1_000_000,
+    "backdrop.test_sign_in": False,
+}
+
+INTEGER_SETTINGS = (
+    "backdrop.max_body_bytes",
+    "backdrop.max_inflated_bytes",
+    "backdrop.max_batch_records",
+    "backdrop.upload_max_bytes",
+)
+
+
+class SettingsError(SystemExit):
+    """A start-up refusal: one line saying what is missing or wrong."""
+
+
+def normalise_settings(settings, environ=None):
+    environ = os.environ if environ is None else environ
+    settings = {**DEFAULTS, **settings}
+    for variable, name in ENVIRONMENT.items():
+        if environ.get(variable):
+            settings[name] = environ[variable]
+    for variable in aslist(settings.get("backdrop.required_environment", "")):
+        if not environ.get(variable):
+            raise SettingsError(
+                f"backdrop: refusing to start: environment variable {variable} is not set"
+            )
+    roles = aslist(settings["backdrop.roles"])
+    unknown = [role for role in roles if role not in ROLES]
+    if unknown or not roles:
+        raise SettingsError(f"backdrop: backdrop.roles must list some of {', '.join(ROLES)}")
+    settings["backdrop.roles"] = roles
+    for name in INTEGER_SETTINGS:
+        settings[name] = int(settings[name])
+    return settings

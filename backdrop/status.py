@@ -1,0 +1,25 @@
+"""``GET /_status`` for every role: is the store answering?"""
+from pyramid.response import Response
+from pyramid.view import view_config
+
+from .errors import json_error
+from .interfaces import IStore
+
+
+@view_config(route_name="status", request_method=("GET", "HEAD"))
+def status(request):
+    store = request.find_service(IStore)
+    if not store.ping():
+        return json_error(500, "cannot connect to store")
+    response = Response(json_body={"status": "ok", "message": "store is reachable"})
+    response.cache_control = "no-cache"
+    return response
+
+
+@view_config(route_name="status")
+def status_wrong_method(request):
+    return json_error(405, "method not allowed", {"Allow": "GET, HEAD"})
+
+
+def includeme(config):
+    config.scan(__name__)

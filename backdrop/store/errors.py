@@ -1,0 +1,26 @@
+"""Errors a store raises; views turn them into JSON errors."""
+
+
+class StoreError(Exception):
+    """Base class for store errors."""
+
+
+class BucketExists(StoreError):
+    pass
+
+
+class BucketNotFound(StoreError):
+    pass
+
+
+class DataGroupClash(StoreError):
+    """Another bucket already has this (data_group, data_type) pair."""
+
+
+class NonNumericCollect(StoreError):
+    """``sum``/``mean`` met a value that is not a number."""
+
+    def __init__(self, field, primitive):
+        super().__init__(f"invalid collect function {primitive} for non-numeric field {field}")
+        self.field = field
+        self.primitive = primitive
