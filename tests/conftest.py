@@ -1,0 +1,87 @@
+"""Shared fixtures: the real app on a real SQLite file in a temp dir."""
+import os
+from pathlib import Path
+
+import pytest
+from webtest import TestApp
+
+from backdrop import main
+from backdrop.buckets import new_config
+
+FIXTURES = Path(__file__).parent / "fixtures"
+ADMIN_TOKEN = "test-admin-token-0123456789"
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch):
+    """Developer BACKDROP_* variables must not leak into tests."""
+    for name in list(os.environ):
+        if name.startswith("BACKDROP_") and name != "BACKDROP_TEST_MONGO_URL":
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture
+def db_path(tmp_path):
+    return tmp_path / "backdrop.db"
+
+
+@pytest.fixture
+def settings(db_path):
+    return {
+        "backdrop.roles": "read write admin",
+        "backdrop.store_url": f"sqlite:///{db_path}",
+        "backdrop.admin_token": ADMIN_TOKEN,
+        "backdrop.session_secret": "test-session-secret-0123456789abcdef",
+        "backdrop.load_entry_points": "false",
+        "backdrop.test_sign_in": "true",
+        "backdrop.oauth.base_url": "http://127.0.0.1:9/",
+        "backdrop.oauth.client_id": "test-client",
+        "backdrop.oauth.client_secret": "test-secret",
+    }
+
+
+@pytest.fixture
+def make_app(settings):
+    """Build a TestApp from the test settings with ``overrides``."""
+    apps = []
+
+    def make(**overrides):
+        test_app = TestApp(main({}, **{**settings, **overrides}))
+        apps.append(test_app)
+        return test_app
+
+    yield make
+    for test_app in apps:
+        test_app.app.registry["backdrop.store"].close()
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
+
+
+@pytest.fixture
+def store(app):
+    return app.app.registry["backdrop.store"]
+
+
+@pytest.fixture
+def plugins(app):
+    return app.app.registry["backdrop.plugins"]
+
+
+@pytest.fixture
+def make_bucket(store, plugins):
+    """Create a bucket straight in the store; returns its bearer token."""
+
+    def make(name, **fields):
+        config, token = new_config(name, fields, plugins)
+        store.create_bucket(config)
+        return token
+
+    return make
+
+
+@pytest.fixture
+def fixture_path():
+    return lambda name: FIXTURES / name
