@@ -115,7 +115,7 @@ def check_fields(fields, plugins):
     """Validate client-sent config ``fields`` (all optional); return the cleaned dict."""
     if not isinstance(fields, dict):
         raise ConfigError("the config must be a JSON object")
-    unknown = sorted(set(fields) - set(BucketConfigSchema().children_names()) - {"name"})
+    unknown = sorted(set(fields) - {child.name for child in BucketConfigSchema().children} - {"name"})
     if unknown:
         raise ConfigError(f"unknown config field: {unknown[0]}")
     try:

@@ -5,6 +5,7 @@ boundaries. Stores keep the period starts of every ``_timestamp`` so that
 grouping by period is a plain ``GROUP BY`` on a stored value.
 """
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 
 from dateutil.relativedelta import relativedelta
 
@@ -86,3 +87,29 @@ def from_epoch_micros(micros):
 
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+_MICROS_PER_HOUR = 3_600_000_000
+_MICROS_PER_DAY = 86_400_000_000
+
+
+@lru_cache(maxsize=4096)
+def _calendar_starts(days):
+    """Month, quarter and year starts (epoch micros) of the day ``days`` after 1970-01-01."""
+    moment = EPOCH + timedelta(days=days)
+    return tuple(epoch_micros(period_start(moment, name)) for name in ("month", "quarter", "year"))
+
+
+def period_starts_micros(micros):
+    """Hour, day, week, month, quarter and year starts of an epoch-microsecond time.
+
+    The store's hot path on every write: arithmetic for hours, days and weeks
+    (1970-01-01 was a Thursday), a per-day cache for the calendar periods.
+    """
+    days = micros // _MICROS_PER_DAY
+    return (
+        micros - micros % _MICROS_PER_HOUR,
+        days * _MICROS_PER_DAY,
+        (days - (days + 3) % 7) * _MICROS_PER_DAY,
+        *_calendar_starts(days),
+    )
