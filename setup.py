@@ -14,6 +14,7 @@ requires = [
     "zope.interface>=6.0",
     "openpyxl>=3.1",
     "xlrd>=2.0",
+    "tqdm>=4.60",
 ]
 
 tests_require = [

@@ -1,0 +1,119 @@
+"""``backdrop import|export INI BUCKET FILE``: move records in and out in bulk.
+
+Imports are batched and each batch is stored atomically; when a record is
+rejected the command stops and says which line to resume from
+(``--start-line``), so nothing is stored twice.
+"""
+import csv
+import json
+import sys
+from itertools import islice
+
+from tqdm import tqdm
+
+from ..query import Query
+from ..records import RecordError, format_datetime, prepare_batch
+from . import add_command
+
+
+def _numbered_records(path, kind):
+    """``(line number, record)`` pairs; for a JSON array the number is the record's position."""
+    if kind == "json":
+        with open(path, encoding="utf-8") as handle:
+            body = json.load(handle)
+        for number, record in enumerate(body if isinstance(body, list) else [body], start=1):
+            yield number, record
+    elif kind == "ndjson":
+        with open(path, encoding="utf-8") as handle:
+            for number, line in enumerate(handle, start=1):
+                if line.strip():
+                    yield number, json.loads(line)
+    else:
+        with open(path, encoding="utf-8", newline="") as handle:
+            reader = csv.reader(handle)
+            header = next(reader, [])
+            for number, row in enumerate(reader, start=2):
+                if any(cell.strip() for cell in row):
+                    yield number, {key: (value if value != "" else None) for key, value in zip(header, row)}
+
+
+def _kind(args):
+    if args.format:
+        return args.format
+    for suffix, kind in ((".ndjson", "ndjson"), (".jsonl", "ndjson"), (".csv", "csv")):
+        if args.file.endswith(suffix):
+            return kind
+    return "json"
+
+
+def import_records(args, env):
+    config = env.store.get_bucket(args.bucket)
+    if config is None:
+        print(f'backdrop: No data set exists with name "{args.bucket}"', file=sys.stderr)
+        return 1
+    bucket_type = env.plugins.bucket_types[config["bucket_type"]]
+    capped_size = config.get("capped_size") if bucket_type.capped else None
+    records = (
+        pair for pair in _numbered_records(args.file, _kind(args)) if pair[0] >= args.start_line
+    )
+    stored = 0
+    with tqdm(desc=f"import {args.bucket}", unit=" records", disable=args.quiet) as progress:
+        while batch := list(islice(records, args.batch_size)):
+            numbers = [number for number, _ in batch]
+            try:
+                prepared = prepare_batch([record for _, record in batch], config, bucket_type)
+            except RecordError as error:
+                progress.close()
+                line = numbers[error.index]
+                print(
+                    f"backdrop: line {line}: {error.reason}\n"
+                    f"{stored} records stored; fix the line and resume with --start-line {line}",
+                    file=sys.stderr,
+                )
+                return 1
+            stored += env.store.insert(args.bucket, prepared, capped_size=capped_size)
+            progress.update(len(batch))
+    print(f"Stored {stored} records in {args.bucket}")
+    return 0
+
+
+def _exportable(record):
+    return {
+        key: format_datetime(value) if hasattr(value, "astimezone") else value
+        for key, value in record.items()
+    }
+
+
+def export_records(args, env):
+    if env.store.get_bucket(args.bucket) is None:
+        print(f'backdrop: No data set exists with name "{args.bucket}"', file=sys.stderr)
+        return 1
+    records = [_exportable(record) for record in env.store.raw(args.bucket, Query())]
+    output = open(args.output, "w", encoding="utf-8", newline="") if args.output else sys.stdout
+    try:
+        if args.format == "csv":
+            keys = sorted({key for record in records for key in record})
+            writer = csv.DictWriter(output, fieldnames=keys)
+            writer.writeheader()
+            writer.writerows(records)
+        else:
+            for record in records:
+                output.write(json.dumps(record, ensure_ascii=False) + "\n")
+    finally:
+        if args.output:
+            output.close()
+    return 0
+
+
+def register(subparsers):
+    command = add_command(subparsers, "import", import_records, "import records from a file")
+    command.add_argument("bucket")
+    command.add_argument("file")
+    command.add_argument("--format", choices=("json", "ndjson", "csv"))
+    command.add_argument("--batch-size", type=int, default=1000)
+    command.add_argument("--start-line", type=int, default=1, help="skip lines before this one")
+    command.add_argument("--quiet", action="store_true", help="no progress bar")
+    command = add_command(subparsers, "export", export_records, "export a bucket's records")
+    command.add_argument("bucket")
+    command.add_argument("--format", choices=("ndjson", "csv"), default="ndjson")
+    command.add_argument("--output", help="file to write (default: standard output)")
