@@ -1,0 +1,94 @@
+"""Run a validated read against the store and shape the answer (SPEC 3.3, 3.4).
+
+Counting, summing and grouping happen in the store (``store.raw``,
+``store.aggregate``, ``store.time_bounds``). Python only slides relative
+windows, fills empty periods, and sorts and limits the groups of period +
+group_by queries.
+"""
+from ..query import Collect, Query, SortBy
+from . import shaping
+from .windows import period_window, plain_window
+
+
+class Reader:
+    """One read of one bucket: ``rows()`` is the ``data`` of the response."""
+
+    def __init__(self, store, bucket, params, collectors, now):
+        self.store = store
+        self.bucket = bucket
+        self.params = params
+        self.now = now
+        self.collects = tuple(
+            Collect(spec.field, collectors[spec.method].primitive) for spec in params.collect
+        )
+        self.collected = shaping.Collected(params.collect, self.collects, collectors)
+
+    def query(self, window, **fields):
+        return Query(
+            start_at=window.start,
+            end_at=window.end,
+            end_inclusive=window.end_inclusive,
+            filters=self.params.filters,
+            prefix_filters=self.params.prefix_filters,
+            **fields,
+        )
+
+    def rows(self):
+        params = self.params
+        if params.period:
+            return self.period_rows()
+        window = plain_window(params)
+        if not params.group_by:
+            query = self.query(window, sort_by=params.sort_by, limit=params.limit)
+            return shaping.raw_rows(self.store.raw(self.bucket, query))
+        query = self.query(
+            window,
+            group_by=params.group_by,
+            collect=tuple(dict.fromkeys(self.collects)),
+            sort_by=self.store_sort(),
+            limit=params.limit,
+        )
+        groups = self.store.aggregate(self.bucket, query)
+        return shaping.group_rows(groups, params.group_by, self.collected)
+
+    def store_sort(self):
+        """``sort_by`` as the store knows it: a collected label becomes ``field:primitive``."""
+        sort_by = self.params.sort_by
+        if sort_by is None:
+            return None
+        for spec, collect in zip(self.params.collect, self.collects, strict=True):
+            if sort_by.field in spec.labels:
+                return SortBy(collect.label, sort_by.descending)
+        return sort_by
+
+    def bounds(self, start, end, end_inclusive):
+        query = Query(
+            start_at=start, end_at=end, end_inclusive=end_inclusive,
+            filters=self.params.filters, prefix_filters=self.params.prefix_filters,
+        )
+        return self.store.time_bounds(self.bucket, query)
+
+    def period_rows(self):
+        params = self.params
+        window = period_window(params, self.now, self.bounds)
+        if not window.periods:
+            return []
+        collect = tuple(dict.fromkeys(self.collects))
+        by_period = self.store.aggregate(
+            self.bucket,
+            self.query(window, group_by=params.group_by, period=params.period, collect=collect),
+        )
+        if not params.group_by:
+            return shaping.period_rows(by_period, window.periods, params.period, self.collected)
+        totals = self.store.aggregate(
+            self.bucket, self.query(window, group_by=params.group_by, collect=collect)
+        )
+        rows = shaping.period_group_rows(
+            totals, by_period, window.periods, params.period, params.group_by, self.collected
+        )
+        rows = shaping.sort_rows(rows, params.sort_by)
+        if params.limit is not None:
+            rows = rows[: params.limit]
+        if params.flatten or params.format == "csv":
+            rows = shaping.flatten(rows, params.group_by)
+        return rows

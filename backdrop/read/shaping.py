@@ -1,0 +1,149 @@
+"""Response shapes of SPEC 3.3, built from what the store returned.
+
+Nothing here aggregates records: rows come from ``store.raw`` or
+``store.aggregate``. This module names the collected values, fills the
+periods that have no records, nests or flattens period + group results,
+and renders CSV.
+"""
+import csv
+import io
+import json
+from datetime import datetime
+
+from ..periods import shift
+from ..records import format_datetime
+
+
+class Collected:
+    """The collect specs of a query, resolved to the store's ``Collect``s and collectors."""
+
+    def __init__(self, specs, collects, collectors):
+        self.items = [
+            (spec, collect, collectors[spec.method])
+            for spec, collect in zip(specs, collects, strict=True)
+        ]
+
+    def values(self, stored):
+        """``{label: value}`` from a store's ``{Collect: value}``."""
+        named = {}
+        for spec, collect, collector in self.items:
+            value = stored.get(collect)
+            if value is not None:
+                value = collector.finish(value)
+            for label in spec.labels:
+                named[label] = value
+        return named
+
+    def empty(self):
+        return {label: None for spec, _, _ in self.items for label in spec.labels}
+
+
+def show(value):
+    return format_datetime(value) if isinstance(value, datetime) else value
+
+
+def raw_rows(records):
+    """Records as clients see them: datetimes in ISO 8601 with ``+00:00``."""
+    return [{key: show(value) for key, value in record.items()} for record in records]
+
+
+def group_rows(groups, group_by, collected):
+    """One row per group: keys, ``_count`` and collected values."""
+    return [
+        {
+            **dict(zip(group_by, group.keys, strict=True)),
+            "_count": group.count,
+            **collected.values(group.values),
+        }
+        for group in groups
+    ]
+
+
+def period_entry(start, period, group, collected):
+    entry = {"_start_at": format_datetime(start), "_end_at": format_datetime(shift(start, period))}
+    if group is None:
+        return {**entry, "_count": 0, **collected.empty()}
+    return {**entry, "_count": group.count, **collected.values(group.values)}
+
+
+def period_rows(groups, periods, period, collected):
+    """Every listed period in time order, gap-filled with ``_count`` 0 and nulls."""
+    by_start = {group.period_start: group for group in groups}
+    return [period_entry(start, period, by_start.get(start), collected) for start in periods]
+
+
+def period_group_rows(totals, groups, periods, period, group_by, collected):
+    """Period + group_by: per group its totals and its gap-filled ``values``.
+
+    ``totals`` are the store's rows for the groups over the whole window (in
+    the order to answer); ``groups`` the rows per group and period.
+    """
+    by_keys = {}
+    for group in groups:
+        by_keys.setdefault(group.keys, []).append(group)
+    rows = []
+    for total in totals:
+        in_periods = by_keys.get(total.keys, [])
+        rows.append({
+            **dict(zip(group_by, total.keys, strict=True)),
+            "_count": total.count,
+            "_group_count": sum(1 for group in in_periods if group.count),
+            **collected.values(total.values),
+            "values": period_rows(in_periods, periods, period, collected),
+        })
+    return rows
+
+
+def flatten(rows, group_by):
+    """Period + group rows as one flat row per group and period."""
+    return [
+        {**{key: row[key] for key in group_by}, **entry}
+        for row in rows
+        for entry in row["values"]
+    ]
+
+
+def sort_key(value):
+    """Mixed-type order shared with the stores: null, numbers, strings, booleans."""
+    if value is None:
+        return (0, 0)
+    if isinstance(value, bool):
+        return (3, value)
+    if isinstance(value, (int, float)):
+        return (1, value)
+    if isinstance(value, str):
+        return (2, value)
+    return (4, json.dumps(value, sort_keys=True, default=str))
+
+
+def sort_rows(rows, sort_by):
+    """Sort rows by one field; ties keep their order (stable sort)."""
+    if sort_by is None:
+        return rows
+    field = sort_by.field
+    return sorted(rows, key=lambda row: sort_key(row.get(field)), reverse=sort_by.descending)
+
+
+def csv_text(rows):
+    """Rows as CSV; the header is every key in order of first appearance."""
+    header = list(dict.fromkeys(key for row in rows for key in row))
+    if not header:
+        return ""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([csv_cell(row.get(key)) for key in header])
+    return out.getvalue()
+
+
+def csv_cell(value):
+    if value is None:
+        return ""
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False)
+    return value

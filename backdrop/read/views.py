@@ -1,0 +1,102 @@
+"""``GET``/``OPTIONS`` on ``/<bucket>`` and ``/data/<group>/<type>`` (SPEC 3.1).
+
+Every read is cacheable: ``Cache-Control`` from the bucket type, a strong
+``ETag`` of the body and ``304`` for a matching ``If-None-Match``. Every
+answer, errors included, carries ``Access-Control-Allow-Origin: *``.
+"""
+import hashlib
+import json
+from datetime import UTC, datetime
+
+from pyramid.response import Response
+from pyramid.view import view_config
+
+from ..errors import APIError
+from ..interfaces import IStore
+from ..store.errors import NonNumericCollect
+from . import shaping
+from .engine import Reader
+from .params import ParamError, parse_params
+from .protection import ProtectedQuery, check_protection
+from .windows import WindowError
+
+CORS = {"Access-Control-Allow-Origin": "*"}
+PREFLIGHT = {
+    **CORS,
+    "Access-Control-Allow-Methods": "GET, OPTIONS",
+    "Access-Control-Allow-Headers": "cache-control",
+    "Access-Control-Max-Age": "86400",
+}
+UNPUBLISHED_WARNING = (
+    "Warning: This data-set is unpublished. Data may be subject to change or be inaccurate."
+)
+DEFAULT_MAX_AGE = 1800
+
+
+def find_bucket(request):
+    """The queryable bucket the URL names, or a 404."""
+    store = request.find_service(IStore)
+    match = request.matchdict
+    if request.matched_route.name == "bucket.by_group":
+        bucket = store.find_bucket(match["data_group"], match["data_type"])
+    elif match["bucket"].startswith("_"):
+        bucket = None
+    else:
+        bucket = store.get_bucket(match["bucket"])
+    if bucket is None or not bucket.get("queryable", True):
+        raise APIError(404, "bucket not found", headers=CORS)
+    return bucket
+
+
+def bad_request(message):
+    return APIError(400, message, headers=CORS)
+
+
+@view_config(route_name="bucket", request_method="GET")
+@view_config(route_name="bucket.by_group", request_method="GET")
+def read(request):
+    bucket = find_bucket(request)
+    plugins = request.plugins
+    try:
+        params = parse_params(request.GET, plugins.collectors)
+        check_protection(params, bucket)
+        reader = Reader(
+            request.find_service(IStore), bucket["name"], params, plugins.collectors,
+            datetime.now(UTC),
+        )
+        rows = reader.rows()
+    except (ParamError, ProtectedQuery, WindowError, NonNumericCollect) as error:
+        raise bad_request(str(error)) from None
+    bucket_type = plugins.bucket_types.get(bucket.get("bucket_type"))
+    max_age = bucket_type.cache_max_age if bucket_type else DEFAULT_MAX_AGE
+    if params.format == "csv":
+        body = shaping.csv_text(rows).encode("utf-8")
+        return cached(request, body, "text/csv", max_age)
+    payload = {"data": rows}
+    if not bucket.get("published", True):
+        payload["warning"] = UNPUBLISHED_WARNING
+    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return cached(request, body, "application/json", max_age)
+
+
+def cached(request, body, content_type, max_age):
+    """The response for ``body``, or ``304`` when the client already has it."""
+    etag = hashlib.sha256(body).hexdigest()
+    if etag in request.if_none_match:
+        response = Response(status=304)
+        del response.content_type
+    else:
+        response = Response(body=body, content_type=content_type, charset="utf-8")
+    response.headers.update(CORS)
+    response.etag = etag
+    response.cache_control = f"max-age={max_age}, must-revalidate"
+    return response
+
+
+@view_config(route_name="bucket", request_method="OPTIONS")
+@view_config(route_name="bucket.by_group", request_method="OPTIONS")
+def preflight(request):
+    """CORS preflight: browsers may read any bucket from any origin."""
+    response = Response(status=200, body=b"")
+    response.headers.update(PREFLIGHT)
+    return response

@@ -1,0 +1,39 @@
+"""Helpers for read tests: load records into a bucket through the write API."""
+import json
+
+import pytest
+
+from backdrop.records import INTERNAL_FIELDS
+
+
+def postable(record):
+    """A fixture record without store-internal keys such as ``_week_start_at``."""
+    return {k: v for k, v in record.items() if not k.startswith("_") or k in INTERNAL_FIELDS}
+
+
+@pytest.fixture
+def load(app, store, make_bucket):
+    """``load(name, records, **config)``: create the bucket if needed and POST the records."""
+    tokens = {}
+
+    def load(name, records, **config):
+        if name not in tokens:
+            tokens[name] = make_bucket(name, **config)
+        if isinstance(records, dict):
+            records = [records]
+        if records:
+            app.post_json(
+                f"/{name}", [postable(r) for r in records],
+                headers={"Authorization": f"Bearer {tokens[name]}"},
+            )
+        return tokens[name]
+
+    return load
+
+
+@pytest.fixture
+def load_fixture(load, fixture_path):
+    def load_fixture(name, fixture, **config):
+        return load(name, json.loads(fixture_path(fixture).read_text()), **config)
+
+    return load_fixture
