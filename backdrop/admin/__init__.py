@@ -1,5 +1,48 @@
-"""The admin role: sign-in, home page and uploads (SPEC 6)."""
+"""The admin role: sign-in, home page and uploads (SPEC 6).
+
+Sessions are signed cookies; sign-in goes through velruse with our Signon
+provider (``backdrop.admin.signon``); pages are Chameleon templates.
+"""
+from pyramid.session import SignedCookieSessionFactory
+from pyramid.settings import asbool
+
+from ..settings import SettingsError
+from .auth import signed_in_user
+
+SESSION_TIMEOUT = 4 * 60 * 60  # seconds of inactivity before signing in again
 
 
 def includeme(config):
-    config.scan(__name__)
+    settings = config.get_settings()
+    secret = settings.get("backdrop.session_secret")
+    if not secret:
+        raise SettingsError(
+            "backdrop: the admin role needs backdrop.session_secret (or BACKDROP_SESSION_SECRET)"
+        )
+    secure = asbool(settings.get("backdrop.secure_cookies", False))
+    config.set_session_factory(SignedCookieSessionFactory(
+        secret,
+        cookie_name="backdrop_admin",
+        httponly=True,
+        secure=secure,
+        samesite="Lax",
+        timeout=SESSION_TIMEOUT,
+    ))
+    config.include("pyramid_chameleon")
+    config.include(".signon")
+    # /sign-in is routes.py's admin.sign_in; velruse routes carry a context
+    # factory, so the provider adds its callback route (admin.sign_in_callback).
+    try:
+        config.add_signon_login_from_settings(
+            login_route="admin.sign_in",
+            callback_route="admin.sign_in_callback",
+            callback_path="/sign-in/callback",
+        )
+    except KeyError as missing:
+        raise SettingsError(f"backdrop: the admin role needs {missing.args[0]}") from None
+    config.add_static_view("_admin/static", "backdrop.admin:static", cache_max_age=3600)
+    config.add_request_method(signed_in_user, "admin_user", reify=True)
+    config.scan(".auth")
+    config.scan(".views")
+    if asbool(settings.get("backdrop.test_sign_in", False)):
+        config.scan(".test_sign_in")

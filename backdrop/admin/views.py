@@ -1,0 +1,89 @@
+"""Admin pages: home, uploads, and the old ``/_user`` address."""
+from pyramid.httpexceptions import HTTPMovedPermanently
+from pyramid.view import view_config
+
+from ..buckets import NAME
+from ..interfaces import IStore
+from ..uploads import UploadError
+from .auth import signed_in
+from .charts import bar_chart, weekly_counts
+from .pages import admin_headers, page
+from .sheets import prepare_upload
+
+PAGE = {"decorator": (admin_headers, signed_in)}
+UPLOAD_ERROR = "There was an error with your upload"
+
+
+@view_config(route_name="admin.home", request_method=("GET", "HEAD"), **PAGE)
+def home(request):
+    store = request.find_service(IStore)
+    buckets = []
+    for name in request.admin_user["buckets"]:
+        config = store.get_bucket(name)
+        if config is None:
+            continue  # granted, then deleted: nothing to upload to
+        buckets.append({
+            "name": name,
+            "upload_format": config.get("upload_format") or "csv",
+            "chart": bar_chart(weekly_counts(store, name)),
+        })
+    return page(request, "home", buckets=buckets)
+
+
+@view_config(route_name="admin.user", decorator=admin_headers)
+def old_user_page(request):
+    return HTTPMovedPermanently(location=request.route_url("admin.home"))
+
+
+def _permitted_bucket(request):
+    """The bucket in the URL if this user may upload to it; else None (a 404)."""
+    name = request.matchdict["bucket"]
+    if not NAME.match(name) or name not in request.admin_user["buckets"]:
+        return None
+    return request.find_service(IStore).get_bucket(name)
+
+
+def _not_found(request):
+    return page(request, "error", status=404, title="Page not found",
+                reason="There is no data set here that you may upload to.")
+
+
+@view_config(route_name="admin.upload", request_method=("GET", "HEAD"), **PAGE)
+def upload_form(request):
+    config = _permitted_bucket(request)
+    if config is None:
+        return _not_found(request)
+    parser = request.plugins.upload_parsers.get(config.get("upload_format") or "csv")
+    return page(request, "upload", bucket=config, parser=parser)
+
+
+@view_config(route_name="admin.upload", request_method="POST", require_csrf=True, **PAGE)
+def upload(request):
+    config = _permitted_bucket(request)
+    if config is None:
+        return _not_found(request)
+    max_bytes = request.registry.settings["backdrop.upload_max_bytes"]
+    field = request.POST.get("file")
+    try:
+        if not hasattr(field, "file"):
+            raise UploadError("no file was uploaded: choose a file and try again")
+        data = field.file.read(max_bytes)
+        records = prepare_upload(
+            data, field.filename, field.type, config, request.plugins, max_bytes
+        )
+    except UploadError as error:
+        return page(request, "upload_error", status=400, bucket=config,
+                    title=UPLOAD_ERROR, reason=str(error))
+    bucket_type = request.plugins.bucket_types[config["bucket_type"]]
+    capped_size = config.get("capped_size") if bucket_type.capped else None
+    stored = request.find_service(IStore).insert(config["name"], records, capped_size=capped_size)
+    return page(request, "upload_ok", bucket=config, count=stored,
+                filename=field.filename)
+
+
+@view_config(route_name="admin.upload", **PAGE)
+def upload_wrong_method(request):
+    response = page(request, "error", status=405, title="Method not allowed",
+                    reason="Use the upload form on this page.")
+    response.headers["Allow"] = "GET, HEAD, POST"
+    return response

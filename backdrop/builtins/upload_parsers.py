@@ -1,0 +1,170 @@
+"""Built-in upload parsers: ``csv`` and ``excel`` (``.xlsx`` and legacy ``.xls``).
+
+Each turns an uploaded file's bytes into sheets of rows of JSON-ready cell
+values. Cleaning rows into records (header, ``comment`` column, empty rows)
+happens later, in ``backdrop.admin.sheets``, the same for every format.
+"""
+import csv
+import io
+import zipfile
+from datetime import date, datetime, time
+
+import openpyxl
+import xlrd
+
+from ..hookspecs import hookimpl
+from ..periods import to_utc
+from ..records import format_datetime
+from ..uploads import UploadError, UploadParser
+
+XLSX_MAGIC = b"PK\x03\x04"
+XLS_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# An .xlsx is a zip: refuse one that would inflate past this (a zip bomb).
+MAX_XLSX_INFLATED_BYTES = 100 * 1024 * 1024
+
+
+class CSVParser(UploadParser):
+    """UTF-8 CSV; lines starting with ``#`` are comments; empty cells become null.
+
+    Comment lines are kept as empty rows so that row numbers in error
+    messages still match the file's lines.
+    """
+
+    name = "csv"
+    content_types = ("text/csv", "text/plain", "application/csv", "text/comma-separated-values")
+    extensions = (".csv", ".txt")
+
+    def parse(self, data):
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise UploadError(
+                f"the file is not UTF-8 text (byte {error.start + 1} cannot be read); "
+                "save it as \"CSV UTF-8\" and try again"
+            ) from None
+        if "\x00" in text:
+            raise UploadError("the file contains NUL characters; it does not look like a CSV file")
+        rows = []
+        try:
+            for row in csv.reader(io.StringIO(text, newline="")):
+                if row and row[0].lstrip().startswith("#"):
+                    rows.append([])
+                else:
+                    rows.append([cell if cell != "" else None for cell in row])
+        except csv.Error as error:
+            raise UploadError(f"the CSV could not be read: {error}") from None
+        return [rows]
+
+
+class ExcelParser(UploadParser):
+    """Excel workbooks, one sheet per worksheet.
+
+    Dates become ISO 8601 UTC strings, integral numbers become ints, other
+    numbers floats, and empty or error cells null.
+    """
+
+    name = "excel"
+    content_types = (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.ms-excel",
+        "application/x-excel",
+        "application/excel",
+    )
+    extensions = (".xlsx", ".xls")
+
+    def parse(self, data):
+        if data.startswith(XLSX_MAGIC):
+            return _parse_xlsx(data)
+        if data.startswith(XLS_MAGIC):
+            return _parse_xls(data)
+        raise UploadError("the file is not an Excel workbook (.xlsx or .xls)")
+
+
+def _number(value):
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**63:
+        return int(value)
+    return value
+
+
+def _cell_value(value):
+    """A Python cell value from openpyxl as a JSON-ready value."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, datetime):
+        return format_datetime(to_utc(value))
+    if isinstance(value, date):
+        return format_datetime(to_utc(datetime.combine(value, time())))
+    if isinstance(value, time):
+        return value.isoformat()
+    if isinstance(value, (int, float)):
+        return _number(value)
+    if isinstance(value, str):
+        return value if value != "" else None
+    return str(value)
+
+
+def _parse_xlsx(data):
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            inflated = sum(info.file_size for info in archive.infolist())
+        if inflated > MAX_XLSX_INFLATED_BYTES:
+            raise UploadError("the workbook is too large once uncompressed")
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except UploadError:
+        raise
+    except Exception:  # openpyxl raises many kinds for a damaged file
+        raise UploadError("the Excel file could not be read; is it a damaged .xlsx?") from None
+    try:
+        sheets = []
+        for worksheet in workbook.worksheets:
+            rows = []
+            for cells in worksheet.iter_rows():
+                rows.append([
+                    None if getattr(cell, "data_type", None) == "e" else _cell_value(cell.value)
+                    for cell in cells
+                ])
+            sheets.append(_pad(rows))
+        return sheets
+    finally:
+        workbook.close()
+
+
+def _parse_xls(data):
+    try:
+        workbook = xlrd.open_workbook(file_contents=data)
+    except Exception:  # xlrd raises many kinds for a damaged file
+        raise UploadError("the Excel file could not be read; is it a damaged .xls?") from None
+    sheets = []
+    for sheet in workbook.sheets():
+        rows = []
+        for index in range(sheet.nrows):
+            rows.append([_xls_value(cell, workbook.datemode) for cell in sheet.row(index)])
+        sheets.append(_pad(rows))
+    return sheets
+
+
+def _xls_value(cell, datemode):
+    kind = cell.ctype
+    if kind in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK, xlrd.XL_CELL_ERROR):
+        return None
+    if kind == xlrd.XL_CELL_DATE:
+        try:
+            return format_datetime(to_utc(xlrd.xldate.xldate_as_datetime(cell.value, datemode)))
+        except (ValueError, OverflowError, xlrd.xldate.XLDateError):
+            return None
+    if kind == xlrd.XL_CELL_BOOLEAN:
+        return bool(cell.value)
+    if kind == xlrd.XL_CELL_NUMBER:
+        return _number(cell.value)
+    return cell.value if cell.value != "" else None
+
+
+def _pad(rows):
+    """Spreadsheets are rectangular: pad short rows with nulls to the widest."""
+    width = max((len(row) for row in rows), default=0)
+    return [row + [None] * (width - len(row)) for row in rows]
+
+
+@hookimpl
+def backdrop_upload_parsers():
+    return [CSVParser(), ExcelParser()]
