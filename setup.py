@@ -15,6 +15,7 @@ requires = [
     "openpyxl>=3.1",
     "xlrd>=2.0",
     "tqdm>=4.60",
+    "pyramid_chameleon>=0.3",
 ]
 
 tests_require = [
