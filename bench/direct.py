@@ -1,0 +1,70 @@
+"""The engine's own limit: the same SQL and the same rows, straight through sqlite3."""
+import sqlite3
+import statistics
+import time
+
+PRAGMAS = ("PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL")
+
+
+def connect(path):
+    """A connection set up as the store sets up its own (WAL, durable commits)."""
+    connection = sqlite3.connect(path, isolation_level=None)
+    for pragma in PRAGMAS:
+        connection.execute(pragma)
+    return connection
+
+
+def records_table(connection, bucket):
+    """The bucket's records table and its ``{key: column}`` map, from the store's catalogue."""
+    (table,) = connection.execute(
+        "SELECT records_table FROM buckets WHERE name = ?", (bucket,)
+    ).fetchone()
+    columns = dict(connection.execute(
+        "SELECT key, col FROM fields WHERE records_table = ?", (table,)
+    ).fetchall())
+    return table, columns
+
+
+def time_query(connection, sql, args, runs):
+    """Median milliseconds of ``runs`` executions (fetching every row), and the last rows."""
+    connection.execute(sql, args).fetchall()  # warm up
+    timings = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        rows = connection.execute(sql, args).fetchall()
+        timings.append((time.perf_counter() - started) * 1000)
+    return statistics.median(timings), rows
+
+
+def ingest_baseline(source_path, table, target_path, batch_size):
+    """Records/s for ``executemany`` of the store's rows into a fresh copy of its table.
+
+    The rows are read back from the store's own table (so they are exactly
+    the rows Backdrop wrote) a batch at a time; only ``executemany`` and
+    ``COMMIT`` are timed, in one transaction per batch, as the store does.
+    """
+    source = sqlite3.connect(source_path)
+    ddl = [sql for (sql,) in source.execute(
+        "SELECT sql FROM sqlite_master WHERE tbl_name = ? AND sql IS NOT NULL"
+        " ORDER BY type = 'index', name", (table,)
+    )]
+    names = [row[1] for row in source.execute(f"PRAGMA table_info({table})") if row[1] != "seq"]
+    target = connect(target_path)
+    for statement in ddl:
+        target.execute(statement)
+    insert = (
+        f"INSERT OR REPLACE INTO {table} ({', '.join(names)})"
+        f" VALUES ({', '.join('?' * len(names))})"
+    )
+    cursor = source.execute(f"SELECT {', '.join(names)} FROM {table} ORDER BY seq")
+    count, elapsed = 0, 0.0
+    while rows := cursor.fetchmany(batch_size):
+        started = time.perf_counter()
+        target.execute("BEGIN IMMEDIATE")
+        target.executemany(insert, rows)
+        target.execute("COMMIT")
+        elapsed += time.perf_counter() - started
+        count += len(rows)
+    source.close()
+    target.close()
+    return count, elapsed

@@ -1,0 +1,202 @@
+"""Backdrop benchmark: HTTP ingest and queries against the same work done in plain SQLite.
+
+    .venv/bin/python bench/run.py [--records N] [--runs R] [--keep DIR]
+
+Starts ``pserve`` on a temporary ini and SQLite file, loads a deterministic
+events data set through ``POST /<bucket>`` in 1,000-record batches, times the
+read queries in ``queries.py`` over HTTP and as direct SQL on the same file,
+and prints each ratio (Backdrop / direct SQL) with the targets from the
+issue. Results also go to ``bench/out/results.json``.
+"""
+import argparse
+import json
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import dataset
+import direct
+from queries import QUERIES
+from server import ADMIN_TOKEN, Client, RSSSampler, Server
+
+BUCKET = "bench"
+QUERY_RATIO, QUERY_SLACK_MS = 2.0, 5.0
+INGEST_RATIO = 0.25
+RSS_LIMIT = 300 * 1024 * 1024
+OUT = Path(__file__).resolve().parent / "out" / "results.json"
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=1_000_000)
+    parser.add_argument("--batch", type=int, default=1000, help="records per POST")
+    parser.add_argument("--runs", type=int, default=7, help="timed runs per query (median)")
+    parser.add_argument("--seed", type=int, default=dataset.SEED)
+    parser.add_argument("--keep", metavar="DIR", help="work in DIR and keep the files")
+    parser.add_argument("--out", type=Path, default=OUT)
+    return parser.parse_args(argv)
+
+
+def create_bucket(client):
+    status, body = client.json(
+        "POST", f"/data-sets/{BUCKET}",
+        {"bucket_type": "events", "raw_queries_allowed": True}, token=ADMIN_TOKEN,
+    )
+    if status != 201:
+        raise RuntimeError(f"creating the bucket failed: {status} {body}")
+    return body["bearer_token"]
+
+
+def ingest(client, args):
+    """Records/s through the write API, counting only time spent in requests."""
+    elapsed, count, started = 0.0, 0, time.perf_counter()
+    report_every = max(1, args.records // 10)
+    for batch in dataset.batches(args.records, args.batch, args.seed):
+        body = json.dumps(batch).encode()
+        began = time.perf_counter()
+        status, _, answer = client.request("POST", f"/{BUCKET}", body)
+        elapsed += time.perf_counter() - began
+        if status != 200:
+            raise RuntimeError(f"POST failed after {count} records: {status} {answer[:500]!r}")
+        previous, count = count, count + len(batch)
+        if count // report_every != previous // report_every:
+            print(f"  loaded {count:,} records ({count / elapsed:,.0f}/s in requests,"
+                  f" {time.perf_counter() - started:,.0f}s wall)", flush=True)
+    return {"records": count, "seconds": elapsed, "per_second": count / elapsed}
+
+
+def time_http(client, path, runs):
+    """Median ms of ``runs`` GETs after one warm-up, and the last decoded body."""
+    status, _, body = client.request("GET", path)
+    if status != 200:
+        return None, f"{status} {body[:300].decode(errors='replace')}"
+    timings = []
+    for _ in range(runs):
+        began = time.perf_counter()
+        status, _, body = client.request("GET", path)
+        timings.append((time.perf_counter() - began) * 1000)
+    return statistics.median(timings), json.loads(body)
+
+
+def run_queries(client, connection, table, columns, runs):
+    results = []
+    for query in QUERIES:
+        http_ms, answer = time_http(client, query.path(BUCKET), runs)
+        sql = query.statement(table, columns)
+        sql_ms, rows = direct.time_query(connection, sql, query.args, runs)
+        result = {"query": query.name, "path": query.path(BUCKET), "sql": sql,
+                  "backdrop_ms": http_ms, "direct_ms": sql_ms}
+        if http_ms is None:
+            result.update(error=answer, met=False)
+        else:
+            same = query.answer_http(answer["data"]) == query.answer_sql(rows)
+            allowed = max(QUERY_RATIO * sql_ms, sql_ms + QUERY_SLACK_MS)
+            result.update(ratio=http_ms / sql_ms, allowed_ms=allowed,
+                          met=http_ms <= allowed, same_answer=same)
+        results.append(result)
+        print(f"  {query.name}: {_ms(http_ms)} vs {_ms(sql_ms)} direct", flush=True)
+    return results
+
+
+def _ms(value):
+    return "n/a" if value is None else f"{value:.2f} ms"
+
+
+def benchmark(args, directory):
+    server = Server(directory).start()
+    try:
+        admin = Client(server.port)
+        token = create_bucket(admin)
+        admin.close()
+        client = Client(server.port, token)
+        print(f"Loading {args.records:,} records in batches of {args.batch:,}...", flush=True)
+        http_ingest = ingest(client, args)
+        connection = direct.connect(str(server.db))
+        table, columns = direct.records_table(connection, BUCKET)
+        rss_before = server_rss(server)
+        print(f"Timing queries ({args.runs} runs each, median)...", flush=True)
+        with RSSSampler(server.process.pid) as sampler:
+            queries = run_queries(client, connection, table, columns, args.runs)
+        client.close()
+        connection.close()
+        peak_overall = server.peak_rss_bytes()
+    finally:
+        server.stop()
+    print("Timing direct executemany of the same rows...", flush=True)
+    count, seconds = direct.ingest_baseline(
+        str(server.db), table, str(Path(directory) / "direct.db"), args.batch
+    )
+    direct_ingest = {"records": count, "seconds": seconds, "per_second": count / seconds}
+    return {
+        "records": args.records, "batch": args.batch, "runs": args.runs, "seed": args.seed,
+        "queries": queries,
+        "ingest": {"backdrop": http_ingest, "direct": direct_ingest,
+                   "ratio": http_ingest["per_second"] / direct_ingest["per_second"],
+                   "target": INGEST_RATIO},
+        "rss": {"before_queries": rss_before, "query_phase_peak": sampler.peak,
+                "process_peak": peak_overall, "limit": RSS_LIMIT},
+    }
+
+
+def server_rss(server):
+    from psutil import Process
+    return Process(server.process.pid).memory_info().rss
+
+
+def report(results):
+    mb = 1024 * 1024
+    lines = [f"Backdrop benchmark: {results['records']:,} events, median of {results['runs']} runs",
+             "", f"{'query':<36} {'Backdrop':>10} {'direct':>10} {'ratio':>6} {'allowed':>9}  met"]
+    for q in results["queries"]:
+        if q["backdrop_ms"] is None:
+            lines.append(f"{q['query']:<36} {'error':>10} {q['direct_ms']:>8.2f}ms  {q['error']}")
+            continue
+        note = "" if q["same_answer"] else "  (ANSWER DIFFERS FROM SQL)"
+        lines.append(
+            f"{q['query']:<36} {q['backdrop_ms']:>8.2f}ms {q['direct_ms']:>8.2f}ms"
+            f" {q['ratio']:>5.1f}x {q['allowed_ms']:>7.2f}ms  {'yes' if q['met'] else 'NO'}{note}"
+        )
+    ingest, rss = results["ingest"], results["rss"]
+    lines += [
+        "",
+        f"ingest: Backdrop HTTP {ingest['backdrop']['per_second']:,.0f} rec/s,"
+        f" direct executemany {ingest['direct']['per_second']:,.0f} rec/s,"
+        f" ratio {ingest['ratio']:.3f} (target >= {INGEST_RATIO})"
+        f"  {'yes' if ingest['ratio'] >= INGEST_RATIO else 'NO'}",
+        f"server RSS: {rss['before_queries'] / mb:.0f} MB before queries,"
+        f" peak {rss['query_phase_peak'] / mb:.0f} MB during queries (target < {RSS_LIMIT // mb} MB)"
+        f"  {'yes' if rss['query_phase_peak'] < RSS_LIMIT else 'NO'}",
+    ]
+    if rss["process_peak"]:
+        lines.append(f"server VmHWM (whole run, including ingest): {rss['process_peak'] / mb:.0f} MB")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if args.keep:
+        directory = Path(args.keep)
+        directory.mkdir(parents=True, exist_ok=True)
+        for name in ("bench.db", "bench.db-wal", "bench.db-shm", "direct.db", "direct.db-wal",
+                     "direct.db-shm"):
+            (directory / name).unlink(missing_ok=True)
+    else:
+        directory = Path(tempfile.mkdtemp(prefix="backdrop-bench-"))
+    try:
+        results = benchmark(args, directory)
+    finally:
+        if not args.keep:
+            shutil.rmtree(directory, ignore_errors=True)
+    print()
+    print(report(results))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"\nwritten to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
