@@ -4,14 +4,12 @@ Weeks start on Monday; months, quarters and years at their true calendar
 boundaries. Stores keep the period starts of every ``_timestamp`` so that
 grouping by period is a plain ``GROUP BY`` on a stored value.
 """
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 from dateutil.relativedelta import relativedelta
 
 from .query import PERIODS
-
-UTC = timezone.utc
 
 _STEP = {
     "hour": relativedelta(hours=1),

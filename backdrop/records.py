@@ -8,7 +8,7 @@ import base64
 import math
 import re
 import secrets
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from dateutil.parser import isoparse
 
@@ -19,7 +19,6 @@ DATETIME_FIELDS = ("_timestamp", "_start_at", "_end_at")
 INT64 = (-(2**63), 2**63 - 1)
 DATE_ONLY = re.compile(r"\A\d{4}-\d{2}-\d{2}\Z")
 WHITESPACE = re.compile(r"\s")
-UTC = timezone.utc
 
 
 class RecordError(ValueError):

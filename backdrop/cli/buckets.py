@@ -96,7 +96,9 @@ def delete_bucket(args, env):
 
 
 def register(subparsers):
-    command = add_command(subparsers, "create-bucket", create_bucket, "create a bucket; prints its token once")
+    command = add_command(
+        subparsers, "create-bucket", create_bucket, "create a bucket; prints its token once"
+    )
     command.add_argument("name")
     _config_options(command)
     add_command(subparsers, "list-buckets", list_buckets, "list buckets")

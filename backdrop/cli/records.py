@@ -16,6 +16,15 @@ from ..records import RecordError, format_datetime, prepare_batch
 from . import add_command
 
 
+class LineError(Exception):
+    """A line that cannot become a record at all."""
+
+    def __init__(self, number, reason):
+        super().__init__(reason)
+        self.number = number
+        self.reason = reason
+
+
 def _numbered_records(path, kind):
     """``(line number, record)`` pairs; for a JSON array the number is the record's position."""
     if kind == "json":
@@ -33,8 +42,12 @@ def _numbered_records(path, kind):
             reader = csv.reader(handle)
             header = next(reader, [])
             for number, row in enumerate(reader, start=2):
-                if any(cell.strip() for cell in row):
-                    yield number, {key: (value if value != "" else None) for key, value in zip(header, row)}
+                if not any(cell.strip() for cell in row):
+                    continue
+                if len(row) != len(header):
+                    raise LineError(number, f"{len(row)} values but the header has {len(header)}")
+                cells = zip(header, row, strict=True)
+                yield number, {key: (value if value != "" else None) for key, value in cells}
 
 
 def _kind(args):
@@ -58,21 +71,23 @@ def import_records(args, env):
     )
     stored = 0
     with tqdm(desc=f"import {args.bucket}", unit=" records", disable=args.quiet) as progress:
-        while batch := list(islice(records, args.batch_size)):
-            numbers = [number for number, _ in batch]
-            try:
-                prepared = prepare_batch([record for _, record in batch], config, bucket_type)
-            except RecordError as error:
-                progress.close()
-                line = numbers[error.index]
-                print(
-                    f"backdrop: line {line}: {error.reason}\n"
-                    f"{stored} records stored; fix the line and resume with --start-line {line}",
-                    file=sys.stderr,
-                )
-                return 1
-            stored += env.store.insert(args.bucket, prepared, capped_size=capped_size)
-            progress.update(len(batch))
+        try:
+            while batch := list(islice(records, args.batch_size)):
+                numbers = [number for number, _ in batch]
+                try:
+                    prepared = prepare_batch([record for _, record in batch], config, bucket_type)
+                except RecordError as error:
+                    raise LineError(numbers[error.index], error.reason) from None
+                stored += env.store.insert(args.bucket, prepared, capped_size=capped_size)
+                progress.update(len(batch))
+        except LineError as error:
+            progress.close()
+            print(
+                f"backdrop: line {error.number}: {error.reason}\n{stored} records stored;"
+                f" fix the line and resume with --start-line {error.number}",
+                file=sys.stderr,
+            )
+            return 1
     print(f"Stored {stored} records in {args.bucket}")
     return 0
 

@@ -23,7 +23,7 @@ import os
 import secrets
 import sqlite3
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from zope.interface import implementer
 
@@ -93,7 +93,7 @@ def decode(value):
 
 def _json_default(value):
     if isinstance(value, datetime):
-        return value.astimezone(timezone.utc).isoformat()
+        return value.astimezone(UTC).isoformat()
     raise TypeError(f"cannot store {type(value).__name__}")
 
 
@@ -301,7 +301,7 @@ class SQLiteStore:
         columns = self._columns_for_write(db, table, keys)
         ordered = sorted(keys)
         names = [columns[key] for key in ordered]
-        now = epoch_micros(datetime.now(timezone.utc))
+        now = epoch_micros(datetime.now(UTC))
         sql = (
             f"INSERT OR REPLACE INTO {table} (id, ts, hour, day, week, month, quarter, year,"
             f" updated, data{''.join(', ' + name for name in names)})"
@@ -358,7 +358,7 @@ class SQLiteStore:
             try:
                 stored = self._insert_rows(db, table, records)
                 if not records:
-                    now = epoch_micros(datetime.now(timezone.utc))
+                    now = epoch_micros(datetime.now(UTC))
                     db.execute(
                         "UPDATE buckets SET last_updated = ? WHERE records_table = ?", (now, table)
                     )

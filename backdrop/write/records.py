@@ -31,7 +31,7 @@ def _prepared(request, config):
     try:
         return bucket_type, prepare_batch(body, config, bucket_type)
     except RecordError as error:
-        raise APIError(400, str(error), **({} if error.index is None else {"index": error.index}))
+        raise APIError(400, str(error), **({} if error.index is None else {"index": error.index})) from None
 
 
 def _ok(count):
