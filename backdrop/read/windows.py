@@ -13,7 +13,7 @@ from ..periods import is_period_start, period_start, shift
 MAX_PERIODS = 50_000
 
 
-class WindowError(ValueError):
+class WindowError(Exception):
     """A window that cannot be answered; the message is shown with a 400."""
 
 
