@@ -1,0 +1,240 @@
+"""Turn a ``backdrop.query.Query`` into MongoDB match documents and pipelines.
+
+User input only ever arrives here as validated field names (``is_valid_key``:
+letters, digits, underscores) and as values. Field names become document keys
+or ``$field`` paths, never operators; values are always operands. Every
+pipeline uses only ``$match``, ``$group``, ``$project``, ``$sort`` and
+``$limit``, which both MongoDB and mongomock run.
+"""
+import re
+from datetime import datetime
+
+from ..periods import PERIODS, to_utc
+from ..records import is_valid_key
+
+PERIOD_FIELDS = {name: f"_{name}_start_at" for name in PERIODS}
+SEQ = "_seq"
+UPDATED_AT = "_updated_at"
+STORE_FIELDS = (SEQ, UPDATED_AT, *PERIOD_FIELDS.values())
+NOTHING = {"_id": {"$in": []}}
+
+
+def field(name):
+    """``name`` if it is a valid record key; anything else is a programming error."""
+    if not is_valid_key(name):
+        raise ValueError(f"invalid field name {name!r}")
+    return name
+
+
+def to_bson_datetime(moment):
+    """Naive UTC with millisecond precision: exactly what BSON keeps.
+
+    Storing this form (rather than letting the driver convert) makes
+    mongomock compare datetimes the way a real server does.
+    """
+    moment = to_utc(moment)
+    return moment.replace(tzinfo=None, microsecond=moment.microsecond // 1000 * 1000)
+
+
+def from_bson_datetime(moment):
+    return to_utc(moment)
+
+
+def _operand(value):
+    return to_bson_datetime(value) if isinstance(value, datetime) else value
+
+
+def value_match(name, values):
+    """``name`` equals one of ``values``, booleans never equal to numbers.
+
+    MongoDB already keeps ``true`` and ``1`` apart; the explicit ``$type``
+    checks make mongomock (which compares with Python's ``==``) agree.
+    """
+    name = field(name)
+    booleans = [value for value in values if isinstance(value, bool)]
+    others = [_operand(value) for value in values if not isinstance(value, bool)]
+    clauses = []
+    if others:
+        clauses.append({name: {"$in": others, "$not": {"$type": "bool"}}})
+    if booleans:
+        clauses.append({name: {"$in": booleans, "$type": "bool"}})
+    if not clauses:
+        return NOTHING
+    return clauses[0] if len(clauses) == 1 else {"$or": clauses}
+
+
+def prefix_match(name, prefix):
+    """String ``name`` starts with ``prefix``, taken literally and case-sensitively."""
+    if "\x00" in prefix:  # no stored string contains NUL, and BSON regexes cannot
+        return NOTHING
+    return {field(name): {"$regex": "^" + re.escape(prefix)}}
+
+
+def window_match(query):
+    bounds = {}
+    if query.start_at is not None:
+        bounds["$gte"] = to_bson_datetime(query.start_at)
+    if query.end_at is not None:
+        bounds["$lte" if query.end_inclusive else "$lt"] = to_bson_datetime(query.end_at)
+    return {"_timestamp": bounds} if bounds else None
+
+
+def match(query, *extra):
+    """The ``$match`` document for a query's window and filters (ANDed with ``extra``)."""
+    clauses = [window_match(query)]
+    clauses += [value_match(item.field, item.values) for item in query.filters]
+    clauses += [prefix_match(item.field, item.prefix) for item in query.prefix_filters]
+    clauses += extra
+    clauses = [clause for clause in clauses if clause]
+    if not clauses:
+        return {}
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+# -- raw ------------------------------------------------------------------
+def raw_pipeline(query):
+    order = {}
+    if query.sort_by is not None:
+        order[field(query.sort_by.field)] = -1 if query.sort_by.descending else 1
+    order.setdefault("_timestamp", 1)
+    order[SEQ] = 1
+    pipeline = [{"$match": match(query)}, {"$sort": order}]
+    if query.limit is not None:
+        pipeline.append({"$limit": query.limit})
+    pipeline.append({"$project": {name: 0 for name in STORE_FIELDS}})
+    return pipeline
+
+
+def record_from_document(document):
+    return {
+        key: from_bson_datetime(value) if isinstance(value, datetime) else value
+        for key, value in document.items()
+        if key not in STORE_FIELDS
+    }
+
+
+# -- aggregates -----------------------------------------------------------
+def _present(path):
+    """1 when the field has a non-null value, else 0 (missing counts as null)."""
+    return {"$cond": [{"$ne": [{"$ifNull": [path, None]}, None]}, 1, 0]}
+
+
+_ACCUMULATORS = {"sum": "$sum", "mean": "$avg", "min": "$min", "max": "$max", "set": "$addToSet"}
+
+
+def grouped_match(query):
+    """Window and filters, plus: every group key and the period start present."""
+    required = [{field(key): {"$ne": None}} for key in query.group_by]
+    if query.period:
+        required.append({PERIOD_FIELDS[query.period]: {"$ne": None}})
+    return match(query, *required)
+
+
+def aggregate_pipeline(query):
+    """One ``$group`` per key combination and period start.
+
+    Output rows: ``_id.k0..kN`` (keys), ``_id.p`` (period start), ``n``
+    (records) and ``v0..vN`` (one per collect, in query order).
+    """
+    if not query.is_aggregate:
+        raise ValueError("an aggregate needs group_by or a period")
+    group_id = {f"k{index}": "$" + field(key) for index, key in enumerate(query.group_by)}
+    if query.period:
+        group_id["p"] = "$" + PERIOD_FIELDS[query.period]
+    group = {"_id": group_id, "n": {"$sum": 1}}
+    project = {"_id": 1, "n": 1}
+    for index, collect in enumerate(query.collect):
+        path = "$" + field(collect.field)
+        name = f"v{index}"
+        if collect.primitive == "count":
+            group[name] = {"$sum": _present(path)}
+            project[name] = 1
+        elif collect.primitive in _ACCUMULATORS:
+            group[name] = {_ACCUMULATORS[collect.primitive]: path}
+            if collect.primitive == "sum":
+                # $sum of nothing is 0; like SQL, a sum over no values is null.
+                group[f"c{index}"] = {"$sum": _present(path)}
+                project[name] = {"$cond": [{"$gt": [f"$c{index}", 0]}, "$" + name, None]}
+            else:
+                project[name] = 1
+        else:
+            raise ValueError(f"unknown primitive {collect.primitive!r}")
+    pipeline = [{"$match": grouped_match(query)}, {"$group": group}, {"$project": project}]
+    pipeline.append({"$sort": _group_order(query)})
+    if query.limit is not None and not query.period:
+        pipeline.append({"$limit": query.limit})
+    return pipeline
+
+
+def _group_order(query):
+    """Keys then period ascending, led by ``sort_by`` for queries without a period."""
+    keys = [f"_id.k{index}" for index in range(len(query.group_by))]
+    if query.period:
+        keys.append("_id.p")
+    order = {}
+    if query.sort_by is not None and not query.period:
+        target = _sort_target(query)
+        if target:
+            order[target] = -1 if query.sort_by.descending else 1
+    for key in keys:
+        order.setdefault(key, 1)
+    return order
+
+
+def _sort_target(query):
+    """The output field ``sort_by`` names: ``_count``, a key, a collect label or field.
+
+    Anything else leaves the default key order.
+    """
+    name = query.sort_by.field
+    if name == "_count":
+        return "n"
+    if name in query.group_by:
+        return f"_id.k{query.group_by.index(name)}"
+    for index, collect in enumerate(query.collect):
+        if name == collect.label:
+            return f"v{index}"
+    for index, collect in enumerate(query.collect):
+        if name == collect.field:
+            return f"v{index}"
+    return None
+
+
+def non_numeric_probe(query, name):
+    """A pipeline yielding one document if ``sum``/``mean`` of ``name`` would meet
+    a string or a boolean among the records the aggregate groups.
+
+    A ``$match`` on ``$type`` (the ``$type`` *expression* is missing from
+    mongomock), stopped at the first hit.
+    """
+    name = field(name)
+    bad = {"$or": [{name: {"$type": "string"}}, {name: {"$type": "bool"}}]}
+    return [{"$match": grouped_match_with(query, bad)}, {"$limit": 1}, {"$project": {"_id": 1}}]
+
+
+def grouped_match_with(query, extra):
+    base = grouped_match(query)
+    return {"$and": [base, extra]} if base else extra
+
+
+def _value_rank(value):
+    """Mixed-type order of sets, as BSON and the SQLite store order values:
+    numbers, then strings, then booleans."""
+    if isinstance(value, bool):
+        return (2, value)
+    if isinstance(value, int | float):
+        return (0, value)
+    return (1, value)
+
+
+def collected(primitive, value):
+    if primitive == "set":
+        return sorted((item for item in value or () if item is not None), key=_value_rank)
+    return value
+
+
+def time_bounds_pipeline(query):
+    return [
+        {"$match": match(query, {"_timestamp": {"$ne": None}})},
+        {"$group": {"_id": None, "low": {"$min": "$_timestamp"}, "high": {"$max": "$_timestamp"}}},
+    ]
