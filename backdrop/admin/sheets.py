@@ -3,7 +3,7 @@
 Every step raises ``UploadError`` with a reason fit to show the uploader; the
 caller stores nothing unless ``prepare_upload`` returns.
 """
-from ..records import RecordError, prepare_batch
+from ..records import RecordError, is_valid_key, prepare_batch
 from ..uploads import UploadError
 
 IGNORED_COLUMNS = ("comment",)
@@ -62,6 +62,12 @@ def sheet_to_records(rows):
         if any(index < len(row) and row[index] is not None for _, row in numbered[1:]):
             raise UploadError(f"column {index + 1} has values but no name in the header row")
     kept = [index for index, key in enumerate(keys) if key and key.lower() not in IGNORED_COLUMNS]
+    for index in kept:
+        if not is_valid_key(keys[index]):
+            raise UploadError(
+                f"the header (row {header_number}) names a field {keys[index]!r}: field names "
+                "use only letters, digits and underscores, and do not start with a digit"
+            )
     records, row_numbers = [], []
     for number, row in numbered[1:]:
         if len(row) != len(keys):
