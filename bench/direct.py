@@ -1,6 +1,5 @@
 """The engine's own limit: the same SQL and the same rows, straight through sqlite3."""
 import sqlite3
-import statistics
 import time
 
 PRAGMAS = ("PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL")
@@ -25,15 +24,11 @@ def records_table(connection, bucket):
     return table, columns
 
 
-def time_query(connection, sql, args, runs):
-    """Median milliseconds of ``runs`` executions (fetching every row), and the last rows."""
-    connection.execute(sql, args).fetchall()  # warm up
-    timings = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        rows = connection.execute(sql, args).fetchall()
-        timings.append((time.perf_counter() - started) * 1000)
-    return statistics.median(timings), rows
+def time_query(connection, sql, args):
+    """Milliseconds for one execution, fetching every row, and the rows."""
+    started = time.perf_counter()
+    rows = connection.execute(sql, args).fetchall()
+    return (time.perf_counter() - started) * 1000, rows
 
 
 def ingest_baseline(source_path, table, target_path, batch_size):
