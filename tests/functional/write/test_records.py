@@ -367,3 +367,16 @@ def test_writes_are_visible_to_the_read_role_on_the_same_store(app, make_app, se
         assert _post(app, seeded, event(n=n, _id=f"rw{n}")).status_int == 200
         assert [r["n"] for r in reader.raw("seeded", Query()) if r["_id"] == f"rw{n}"] == [n]
     assert reader.count("seeded") == 5
+
+
+def test_writes_are_visible_to_a_read_role_get(app, make_app, make_bucket):
+    """Read-your-writes over HTTP: the read role, a separate app on the same file."""
+    token = make_bucket("visible", raw_queries_allowed=True, data_group="vis", data_type="ible")
+    reader = make_app(**{"backdrop.roles": "read"})
+    assert reader.get("/visible").json["data"] == []
+    for n in range(3):
+        assert _post(app, token, event(n=n, _id=f"r{n}"), path="/visible").status_int == 200
+        data = reader.get("/data/vis/ible").json["data"]
+        assert [row["n"] for row in data] == list(range(n + 1))
+    _post(app, token, [], path="/visible", method="PUT")
+    assert reader.get("/visible").json["data"] == []
