@@ -1,4 +1,7 @@
-"""Helpers for read tests: load records into a bucket through the write API."""
+"""Read tests run on both backends; helpers load records through the write API.
+
+The MongoDB backend runs on mongomock here: a stand-in, not a server.
+"""
 import json
 
 import pytest
@@ -9,6 +12,17 @@ from backdrop.records import INTERNAL_FIELDS
 def postable(record):
     """A fixture record without store-internal keys such as ``_week_start_at``."""
     return {k: v for k, v in record.items() if not k.startswith("_") or k in INTERNAL_FIELDS}
+
+
+@pytest.fixture(params=["sqlite", "mongomock"])
+def app(request, make_app):
+    """The real app on a temp SQLite file, and again on the MongoDB store (mongomock)."""
+    if request.param == "sqlite":
+        return make_app()
+    mongo = pytest.importorskip("backdrop.store.mongo")
+    mongomock = pytest.importorskip("mongomock")
+    store = mongo.MongoStore("mongodb://localhost/backdrop_read", client=mongomock.MongoClient())
+    return make_app(**{"backdrop.store": store})
 
 
 @pytest.fixture
