@@ -89,24 +89,40 @@ def _last_wins(records):
     return list(by_id.values())
 
 
-def _document(record, seq, now):
-    """A prepared record as stored, with its period starts and write stamps."""
-    document = {}
-    for key, value in record.items():
-        if not is_valid_key(key) or key in mq.STORE_FIELDS:
-            raise ValueError(f"{key!r} cannot be stored as a record field")
-        document[key] = mq.to_bson_datetime(value) if isinstance(value, datetime) else value
-    if not isinstance(document.get("_id"), str):
-        raise ValueError("a prepared record has a string _id")
-    timestamp = record.get("_timestamp")
-    if timestamp is not None:
-        for period, start in period_starts(timestamp).items():
-            document[mq.PERIOD_FIELDS[period]] = mq.to_bson_datetime(start)
-    document[mq.UPDATED_AT] = mq.to_bson_datetime(now)
-    document[mq.SEQ] = seq
-    # Encode now, so a value BSON cannot hold fails before anything is written.
-    bson.encode(document, codec_options=DEFAULT_CODEC_OPTIONS)
-    return document
+def _documents(records):
+    """Prepared records as stored, with their period starts, checked before any write.
+
+    Each is encoded to BSON once here (with placeholder stamps), so a value
+    BSON cannot hold fails before anything is written, even without a
+    transaction. ``_stamped`` fills in the write order and time.
+    """
+    documents = []
+    for record in _last_wins(records):
+        document = {}
+        for key, value in record.items():
+            if not is_valid_key(key) or key in mq.STORE_FIELDS:
+                raise ValueError(f"{key!r} cannot be stored as a record field")
+            document[key] = mq.to_bson_datetime(value) if isinstance(value, datetime) else value
+        if not isinstance(document.get("_id"), str):
+            raise ValueError("a prepared record has a string _id")
+        timestamp = record.get("_timestamp")
+        if timestamp is not None:
+            for period, start in period_starts(timestamp).items():
+                document[mq.PERIOD_FIELDS[period]] = mq.to_bson_datetime(start)
+        document[mq.UPDATED_AT] = mq.to_bson_datetime(_now())
+        document[mq.SEQ] = 2**62
+        bson.encode(document, codec_options=DEFAULT_CODEC_OPTIONS)
+        documents.append(document)
+    return documents
+
+
+def _stamped(documents, first, now):
+    """Copies of ``documents`` carrying write order ``first``, ``first + 1``, ... and ``now``."""
+    updated_at = mq.to_bson_datetime(now)
+    return [
+        {**document, mq.UPDATED_AT: updated_at, mq.SEQ: first + offset}
+        for offset, document in enumerate(documents)
+    ]
 
 
 @implementer(IStore)
@@ -290,15 +306,15 @@ class MongoStore:
 
     # -- records ---------------------------------------------------------------
     def insert(self, bucket, records, capped_size=None):
-        unique = _last_wins(records)
-        if not unique:  # nothing written: last_updated stays as it was
+        collection = self._records(bucket)
+        prepared = _documents(records)
+        if not prepared:  # nothing written: last_updated stays as it was
             self._require(bucket)
             return 0
-        collection = self._records(bucket)
 
         def write(session):
-            first, now = self._stamp(bucket, len(unique), session)
-            documents = [_document(record, first + i, now) for i, record in enumerate(unique)]
+            first, now = self._stamp(bucket, len(prepared), session)
+            documents = _stamped(prepared, first, now)
             # Delete-then-insert is an upsert that gives each record a new _seq.
             operations = [DeleteMany({"_id": {"$in": [doc["_id"] for doc in documents]}})]
             operations += [InsertOne(document) for document in documents]
@@ -326,11 +342,11 @@ class MongoStore:
 
     def replace_all(self, bucket, records):
         collection = self._records(bucket)
-        unique = _last_wins(records)
+        prepared = _documents(records)
 
         def write(session):
-            first, now = self._stamp(bucket, len(unique), session)
-            documents = [_document(record, first + i, now) for i, record in enumerate(unique)]
+            first, now = self._stamp(bucket, len(prepared), session)
+            documents = _stamped(prepared, first, now)
             operations = [DeleteMany({})] + [InsertOne(document) for document in documents]
             collection.bulk_write(operations, ordered=True, session=session)
 
@@ -361,18 +377,15 @@ class MongoStore:
 
     def aggregate(self, bucket, query):
         collection = self._require(bucket)
-        numeric = {c.field for c in query.collect if c.primitive in ("sum", "mean")}
-        for name in sorted(numeric):
-            if list(self._aggregate(collection, mq.non_numeric_probe(query, name))):
-                primitive = next(
-                    c.primitive for c in query.collect
-                    if c.field == name and c.primitive in ("sum", "mean")
-                )
-                raise NonNumericCollect(name, primitive)
         if query.limit == 0 and not query.period:
             return []
+        rows = list(self._aggregate(collection, mq.aggregate_pipeline(query)))
+        for row in rows:
+            bad = mq.non_numeric(row, query)
+            if bad is not None:
+                raise NonNumericCollect(bad.field, bad.primitive)
         groups = []
-        for row in self._aggregate(collection, mq.aggregate_pipeline(query)):
+        for row in rows:
             key = row["_id"]
             period_start = mq.from_bson_datetime(key["p"]) if query.period else None
             values = {

@@ -10,6 +10,7 @@ import re
 from datetime import datetime
 
 from ..periods import PERIODS, to_utc
+from ..query import PRIMITIVES
 from ..records import is_valid_key
 
 PERIOD_FIELDS = {name: f"_{name}_start_at" for name in PERIODS}
@@ -119,7 +120,13 @@ def _present(path):
     return {"$cond": [{"$ne": [{"$ifNull": [path, None]}, None]}, 1, 0]}
 
 
-_ACCUMULATORS = {"sum": "$sum", "mean": "$avg", "min": "$min", "max": "$max", "set": "$addToSet"}
+def _non_numeric(path):
+    """1 when the field holds a value that is not a number (a string or a boolean)."""
+    return {"$cond": [{"$and": [{"$ne": [{"$ifNull": [path, None]}, None]},
+                                {"$eq": [{"$isNumber": path}, False]}]}, 1, 0]}
+
+
+_ACCUMULATORS = {"sum": "$sum", "mean": "$avg", "min": "$min", "max": "$max"}
 
 
 def grouped_match(query):
@@ -134,7 +141,8 @@ def aggregate_pipeline(query):
     """One ``$group`` per key combination and period start.
 
     Output rows: ``_id.k0..kN`` (keys), ``_id.p`` (period start), ``n``
-    (records) and ``v0..vN`` (one per collect, in query order).
+    (records), ``v0..vN`` (one per collect, in query order) and, for ``sum``
+    and ``mean``, ``x<i>``: how many values were not numbers (``$isNumber``).
     """
     if not query.is_aggregate:
         raise ValueError("an aggregate needs group_by or a period")
@@ -146,19 +154,24 @@ def aggregate_pipeline(query):
     for index, collect in enumerate(query.collect):
         path = "$" + field(collect.field)
         name = f"v{index}"
-        if collect.primitive == "count":
+        primitive = collect.primitive
+        if primitive not in PRIMITIVES:
+            raise ValueError(f"unknown primitive {primitive!r}")
+        project[name] = 1
+        if primitive == "count":
             group[name] = {"$sum": _present(path)}
-            project[name] = 1
-        elif collect.primitive in _ACCUMULATORS:
-            group[name] = {_ACCUMULATORS[collect.primitive]: path}
-            if collect.primitive == "sum":
-                # $sum of nothing is 0; like SQL, a sum over no values is null.
-                group[f"c{index}"] = {"$sum": _present(path)}
-                project[name] = {"$cond": [{"$gt": [f"$c{index}", 0]}, "$" + name, None]}
-            else:
-                project[name] = 1
+        elif primitive == "set":
+            # Wrapped, because mongomock's $addToSet drops falsy scalars (0, false, "").
+            group[name] = {"$addToSet": {"v": path}}
         else:
-            raise ValueError(f"unknown primitive {collect.primitive!r}")
+            group[name] = {_ACCUMULATORS[primitive]: path}
+        if primitive in ("sum", "mean"):
+            group[f"x{index}"] = {"$sum": _non_numeric(path)}
+            project[f"x{index}"] = 1
+        if primitive == "sum":
+            # $sum of nothing is 0; like SQL, a sum over no values is null.
+            group[f"c{index}"] = {"$sum": _present(path)}
+            project[name] = {"$cond": [{"$gt": [f"$c{index}", 0]}, "$" + name, None]}
     pipeline = [{"$match": grouped_match(query)}, {"$group": group}, {"$project": project}]
     pipeline.append({"$sort": _group_order(query)})
     if query.limit is not None and not query.period:
@@ -200,21 +213,12 @@ def _sort_target(query):
     return None
 
 
-def non_numeric_probe(query, name):
-    """A pipeline yielding one document if ``sum``/``mean`` of ``name`` would meet
-    a string or a boolean among the records the aggregate groups.
-
-    A ``$match`` on ``$type`` (the ``$type`` *expression* is missing from
-    mongomock), stopped at the first hit.
-    """
-    name = field(name)
-    bad = {"$or": [{name: {"$type": "string"}}, {name: {"$type": "bool"}}]}
-    return [{"$match": grouped_match_with(query, bad)}, {"$limit": 1}, {"$project": {"_id": 1}}]
-
-
-def grouped_match_with(query, extra):
-    base = grouped_match(query)
-    return {"$and": [base, extra]} if base else extra
+def non_numeric(row, query):
+    """The first ``sum``/``mean`` collect whose group met a non-number, or None."""
+    for index, collect in enumerate(query.collect):
+        if row.get(f"x{index}"):
+            return collect
+    return None
 
 
 def _value_rank(value):
@@ -229,7 +233,8 @@ def _value_rank(value):
 
 def collected(primitive, value):
     if primitive == "set":
-        return sorted((item for item in value or () if item is not None), key=_value_rank)
+        items = (item.get("v") for item in value or ())
+        return sorted((item for item in items if item is not None), key=_value_rank)
     return value
 
 

@@ -116,6 +116,25 @@ def test_set_is_sorted_distinct_and_without_nulls(sales):
     ]
 
 
+def test_set_orders_numbers_then_strings_then_booleans(store):
+    values = [True, "b", 10, 9, "a", False, 9, 2.5, "b"]
+    custom(store, "mixed", [{"k": "a", "v": value} for value in values])
+
+    [group] = aggregate(store, "mixed", group_by=("k",), collect=(Collect("v", "set"),))
+
+    assert group.values[Collect("v", "set")] == [2.5, 9, 10, "a", "b", False, True]
+
+
+def test_set_keeps_zero_empty_and_false(store):
+    custom(store, "falsy", [{"k": "a", "v": 0}, {"k": "a", "v": ""}, {"k": "a", "v": 2},
+                            {"k": "b", "v": False}, {"k": "b", "v": False}])
+
+    groups = aggregate(store, "falsy", group_by=("k",), collect=(Collect("v", "set"),))
+
+    assert rows(groups, Collect("v", "set")) == [(("a",), None, 3, [0, 2, ""]),
+                                                 (("b",), None, 2, [False])]
+
+
 def test_mean_min_max(sales):
     collects = (Collect("price", "mean"), Collect("price", "min"), Collect("price", "max"),
                 Collect("qty", "mean"), Collect("item", "min"), Collect("item", "max"))

@@ -99,6 +99,7 @@ def test_writes_to_an_unknown_bucket_raise_not_found(store):
 def test_a_failing_batch_stores_nothing(store):
     store.create_bucket(config("visits"))
     store.insert("visits", prepare([{"_id": "keep", "_timestamp": "2014-01-01T00:00:00Z"}]))
+    written = store.last_updated("visits")
     batch = prepare([{"_id": "keep", "_timestamp": "2014-01-05T00:00:00Z", "changed": 1},
                      {"_id": "new", "_timestamp": "2014-01-06T00:00:00Z"}])
     batch[1]["bad"] = object()  # cannot be stored by any backend
@@ -108,6 +109,7 @@ def test_a_failing_batch_stores_nothing(store):
     with pytest.raises(Exception):  # noqa: B017
         store.replace_all("visits", batch)
 
+    assert store.last_updated("visits") == written
     assert all_records(store, "visits") == prepare(
         [{"_id": "keep", "_timestamp": "2014-01-01T00:00:00Z"}])
 
