@@ -6,6 +6,7 @@ colander node with its own type; the rules that tie parameters together are
 the schema's validator. Field names are checked here, once, so nothing
 invalid ever reaches a store.
 """
+import math
 import re
 from dataclasses import dataclass
 
@@ -25,6 +26,7 @@ FILTERABLE_INTERNAL = ("_id", "_timestamp")
 SORTABLE_INTERNAL = ("_id", "_timestamp")
 NUMBER = re.compile(r"\A-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?\Z")
 INTEGER = re.compile(r"\A[0-9]+\Z")
+MAX_INTEGER = 2**63 - 1
 # A "+" in a query string arrives as a space: "...T00:00:00 00:00".
 SPACED_OFFSET = re.compile(r" (\d{2}(:?\d{2})?)\Z")
 
@@ -72,6 +74,8 @@ class ReadParams:
 # -- field names --------------------------------------------------------------
 def check_field(node, field, internal=()):
     """Reject ``$``-prefixed and invalid keys, and internal ones not in ``internal``."""
+    if not field:
+        raise colander.Invalid(node, f"{node.name}: a field name is required")
     if field.startswith("$"):
         raise colander.Invalid(node, f"{node.name}: field names cannot start with $ ({field})")
     if not is_valid_key(field):
@@ -133,6 +137,8 @@ class IntParam(_Param):
         what = "a positive integer" if self.minimum > 0 else "a non-negative integer"
         if not INTEGER.match(text) or int(text) < self.minimum:
             raise colander.Invalid(node, f"{node.name} must be {what}")
+        if int(text) > MAX_INTEGER:
+            raise colander.Invalid(node, f"{node.name} is too large (at most {MAX_INTEGER})")
         return int(text)
 
 
@@ -167,7 +173,7 @@ def filter_values(field, value):
         number = float(value)
         if number.is_integer() and abs(number) < 2**63:
             candidates.append(int(number))
-        else:
+        elif math.isfinite(number):
             candidates.append(number)
     return tuple(candidates)
 

@@ -58,7 +58,11 @@ def read(request):
     bucket = find_bucket(request)
     plugins = request.plugins
     try:
-        params = parse_params(request.GET, plugins.collectors)
+        query_string = request.GET
+    except UnicodeDecodeError:
+        raise bad_request("the query string is not valid UTF-8") from None
+    try:
+        params = parse_params(query_string, plugins.collectors)
         check_protection(params, bucket)
         reader = Reader(
             request.find_service(IStore), bucket["name"], params, plugins.collectors,

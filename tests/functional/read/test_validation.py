@@ -138,3 +138,20 @@ def test_protected_bucket_answers_whole_day_aggregates(app, protected_bucket, qu
 def test_open_bucket_answers_anything(app, open_bucket):
     url = f"{open_bucket}?group_by=size&start_at=2013-03-20T10:10:11Z&end_at=2013-03-20T10:10:13Z"
     assert [r["size"] for r in app.get(url).json["data"]] == ["big", "medium"]
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("filter_by=name:%ff", "not valid UTF-8"),
+    ("%ff=1", "not valid UTF-8"),
+    ("limit=99999999999999999999", "limit is too large"),
+    ("group_by=", "group_by: a field name is required"),
+    ("filter_by=:x", "filter_by: a field name is required"),
+    ("period=day&start_at=9999-12-30T00:00:00Z&end_at=9999-12-31T12:00:00Z",
+     "outside the supported range"),
+])
+def test_odd_queries_are_400_not_500(app, open_bucket, query, expected):
+    assert expected in message(app, f"{open_bucket}?{query}")
+
+
+def test_huge_numbers_in_filters_match_nothing(app, open_bucket):
+    assert app.get(f"{open_bucket}?filter_by=name:1e400").json["data"] == []
