@@ -289,3 +289,18 @@ def test_error_responses_are_json_with_no_cache(app, unchanged):
     response = _post(app, unchanged, b"{")
     assert response.headers["Cache-Control"] == "no-cache"
     assert set(response.json) >= {"status", "message"}
+
+
+def test_multi_member_gzip_is_inflated_whole(app, store, seeded):
+    """RFC 1952 allows several gzip members in a row; gunzip joins them."""
+    body = gzip.compress(b'[{"_timestamp": "2014-01-01", "n": 3},') + gzip.compress(
+        b'{"_timestamp": "2014-01-01", "n": 4}]'
+    )
+    response = _post(app, seeded, body, **{"Content-Encoding": "gzip"})
+    assert response.json == {"status": "ok", "count": 2}
+    assert sorted(r["n"] for r in records(store, "seeded")) == [1, 2, 3, 4]
+
+
+def test_integers_with_too_many_digits_are_400(app, unchanged):
+    body = '{"_timestamp": "2014-01-01", "v": ' + "1" * 5000 + "}"
+    assert_error(_post(app, unchanged, body), 400)

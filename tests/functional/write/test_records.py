@@ -1,6 +1,7 @@
 """SPEC 2.3, the records: keys, values, internal fields, ids, bucket types, batches."""
 import base64
 import json
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -380,3 +381,70 @@ def test_writes_are_visible_to_a_read_role_get(app, make_app, make_bucket):
         assert [row["n"] for row in data] == list(range(n + 1))
     _post(app, token, [], path="/visible", method="PUT")
     assert reader.get("/visible").json["data"] == []
+
+
+@pytest.mark.parametrize(
+    "text", ["0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "2012-12-12T01:02:03.250Z"]
+)
+def test_extreme_and_fractional_timestamps_are_stored(app, store, seeded, text):
+    assert _post(app, seeded, {"_timestamp": text, "_id": "edge"}).status_int == 200
+    (record,) = [r for r in records(store, "seeded") if r["_id"] == "edge"]
+    assert record["_timestamp"] == datetime.fromisoformat(text)
+
+
+@pytest.mark.parametrize("text", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:00:00-05:00"])
+def test_timestamps_outside_the_representable_range_are_400(app, unchanged, text):
+    assert_error(_post(app, unchanged, {"_timestamp": text}), 400)
+
+
+def test_a_record_with_thousands_of_keys_is_not_a_server_error(app, store, custom):
+    record = {f"key_{i}": i for i in range(2100)}
+    response = _post(app, custom, record, path="/loose")
+    assert response.status_int < 500, response.body
+    if response.status_int == 200:
+        assert _only_record(store) == {**record, "_id": _only_record(store)["_id"]}
+    else:
+        assert_error(response, response.status_int)
+        assert store.count("loose") == 0
+
+
+def test_a_bucket_gathering_thousands_of_keys_is_not_a_server_error(app, store, custom):
+    for batch in range(25):
+        response = _post(app, custom, {f"k{batch}_{i}": i for i in range(100)}, path="/loose")
+        assert response.status_int < 500, (batch, response.body)
+        if response.status_int != 200:
+            assert_error(response, response.status_int)
+
+
+@pytest.mark.parametrize("fields", [{"queryable": False}, {"published": False}])
+def test_hidden_and_unpublished_buckets_are_still_writable(app, store, make_bucket, fields):
+    token = make_bucket("quiet", **fields)
+    assert _post(app, token, event(n=1), path="/quiet").json == {"status": "ok", "count": 1}
+    assert store.count("quiet") == 1
+
+
+@pytest.mark.parametrize("method", ["get", "delete", "patch"])
+def test_other_methods_on_a_bucket_in_the_write_role_are_json_errors(app, store, seeded, method):
+    before = snapshot(store, "seeded")
+    response = getattr(app, method)("/seeded", headers=bearer(seeded), expect_errors=True)
+    assert response.status_int in (404, 405)
+    assert_error(response, response.status_int)
+    assert snapshot(store, "seeded") == before
+
+
+def test_concurrent_writers_lose_nothing(app, store, seeded):
+    errors = []
+
+    def write(worker):
+        for n in range(15):
+            response = _post(app, seeded, event(worker=worker, n=n))
+            if response.status_int != 200:
+                errors.append(response.body)
+
+    threads = [threading.Thread(target=write, args=(worker,)) for worker in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert store.count("seeded") == 2 + 6 * 15
