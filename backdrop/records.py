@@ -50,7 +50,10 @@ def parse_datetime(text):
         return datetime.fromisoformat(text).replace(tzinfo=UTC)
     if "T" not in text and " " not in text:
         raise ValueError("no time part")
-    moment = isoparse(text)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        moment = isoparse(text)
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError("no UTC offset")
     return moment.astimezone(UTC)
@@ -84,15 +87,26 @@ def check_value(key, value):
         raise RecordError(f"{key} has an invalid value")
 
 
+_valid_keys = set()  # keys already checked: batches repeat the same few keys
+
+
+def check_key(key):
+    if key in _valid_keys:
+        return
+    if len(key) > MAX_KEY_LENGTH or not KEY.match(key):
+        raise RecordError(f"{key} is not a valid key")
+    if key[0] == "_" and key not in INTERNAL_FIELDS:
+        raise RecordError(f"{key} is not a recognised internal field")
+    if len(_valid_keys) < 10_000:
+        _valid_keys.add(key)
+
+
 def check_record(record):
     """Check keys and values of one record as sent (before internal fields are parsed)."""
     if not isinstance(record, dict):
         raise RecordError("each record must be a JSON object")
     for key, value in record.items():
-        if len(key) > MAX_KEY_LENGTH or not KEY.match(key):
-            raise RecordError(f"{key} is not a valid key")
-        if key[0] == "_" and key not in INTERNAL_FIELDS:
-            raise RecordError(f"{key} is not a recognised internal field")
+        check_key(key)
         check_value(key, value)
 
 

@@ -91,10 +91,17 @@ def decode(value):
     return value
 
 
-def _json_default(value):
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).isoformat()
-    raise TypeError(f"cannot store {type(value).__name__}")
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
+def _record_json(record):
+    """The record as kept in ``data``: datetimes as ISO 8601 strings."""
+    if any(name in record for name in DATETIME_FIELDS):
+        record = {
+            key: value.isoformat() if isinstance(value, datetime) else value
+            for key, value in record.items()
+        }
+    return _ENCODER.encode(record)
 
 
 def _sort_key(value):
@@ -149,6 +156,9 @@ class SQLiteStore:
         return _Transaction(self.db)
 
     def ping(self):
+        """The file must still be there (an open connection outlives its deletion) and answer."""
+        if self.path != ":memory:" and not os.path.exists(self.path):
+            return False
         try:
             self.db.execute("SELECT 1 FROM buckets LIMIT 1").fetchall()
             return True
@@ -284,7 +294,6 @@ class SQLiteStore:
         for key in sorted(keys - columns.keys()):
             column = f"c{len(columns) + 1}"
             db.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
-            db.execute(f"CREATE INDEX {table}_{column} ON {table} ({column}, ts)")
             db.execute(
                 "INSERT INTO fields (records_table, key, col) VALUES (?, ?, ?)", (table, key, column)
             )
@@ -319,7 +328,7 @@ class SQLiteStore:
             get = record.get
             rows.append(
                 (record["_id"], ts, *starts, now,
-                 json.dumps(record, default=_json_default, ensure_ascii=False),
+                 _record_json(record),
                  *[encode(get(key)) for key in ordered])
             )
         db.executemany(sql, rows)
