@@ -41,23 +41,36 @@ class Reader:
         if not params.group_by:
             query = self.query(window, sort_by=params.sort_by, limit=params.limit)
             return shaping.raw_rows(self.store.raw(self.bucket, query))
+        store_sort = self.store_sort()
+        in_store = store_sort is not None or params.sort_by is None
         query = self.query(
             window,
             group_by=params.group_by,
             collect=tuple(dict.fromkeys(self.collects)),
-            sort_by=self.store_sort(),
-            limit=params.limit,
+            sort_by=store_sort,
+            limit=params.limit if in_store else None,
         )
         groups = self.store.aggregate(self.bucket, query)
-        return shaping.group_rows(groups, params.group_by, self.collected)
+        rows = shaping.group_rows(groups, params.group_by, self.collected)
+        if in_store:
+            return rows
+        rows = shaping.sort_rows(rows, params.sort_by)
+        return rows if params.limit is None else rows[: params.limit]
 
     def store_sort(self):
-        """``sort_by`` as the store knows it: a collected label becomes ``field:primitive``."""
+        """``sort_by`` as the store knows it, or None if only Python can sort by it.
+
+        A collected label becomes ``field:primitive``; a plugin collector that
+        ``finish``es the store's value (its name is not its primitive) is
+        sorted in Python, after finishing.
+        """
         sort_by = self.params.sort_by
         if sort_by is None:
             return None
         for spec, collect in zip(self.params.collect, self.collects, strict=True):
             if sort_by.field in spec.labels:
+                if spec.method != collect.primitive:
+                    return None
                 return SortBy(collect.label, sort_by.descending)
         return sort_by
 
