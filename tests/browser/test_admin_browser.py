@@ -1,6 +1,7 @@
 """End to end in headless Chromium: sign in through the provider, upload, read back."""
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import requests
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
@@ -9,6 +10,8 @@ from selenium.webdriver.support.ui import WebDriverWait
 from backdrop.buckets import new_config
 from backdrop.periods import period_start
 from backdrop.records import format_datetime
+
+pytestmark = pytest.mark.browser
 
 
 def test_sign_in_upload_and_read_back(browser, live_app, signon, tmp_path):
