@@ -303,3 +303,11 @@ def test_time_bounds_of_nothing(store):
 
     assert store.time_bounds("things", Query()) == (None, None)
     assert store.time_bounds("things", Query(filters=(Filter("k", ("other",)),))) == (None, None)
+
+
+def test_time_bounds_ignore_group_keys(store):
+    custom(store, "things", [{"_timestamp": "2014-01-01T00:00:00Z"},
+                             {"_timestamp": "2014-01-02T00:00:00Z", "k": "a"}])
+
+    assert store.time_bounds("things", Query(group_by=("k",))) == (
+        at("2014-01-01T00:00:00Z"), at("2014-01-02T00:00:00Z"))
