@@ -49,6 +49,7 @@ RECORD_INDEXES = (
     [(mq.SEQ, 1)],
     *([(name, 1)] for name in mq.PERIOD_FIELDS.values()),
 )
+_PLACEHOLDER_TIME, _PLACEHOLDER_SEQ = datetime(1970, 1, 1), 2**62  # same BSON types as stamps
 _MOCK_CLIENTS = {}  # mongomock://host -> one in-process stand-in shared by every store
 
 
@@ -109,8 +110,8 @@ def _documents(records):
         if timestamp is not None:
             for period, start in period_starts(timestamp).items():
                 document[mq.PERIOD_FIELDS[period]] = mq.to_bson_datetime(start)
-        document[mq.UPDATED_AT] = mq.to_bson_datetime(_now())
-        document[mq.SEQ] = 2**62
+        document[mq.UPDATED_AT] = _PLACEHOLDER_TIME
+        document[mq.SEQ] = _PLACEHOLDER_SEQ
         bson.encode(document, codec_options=DEFAULT_CODEC_OPTIONS)
         documents.append(document)
     return documents
