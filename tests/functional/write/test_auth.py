@@ -101,7 +101,7 @@ def test_unknown_bucket_is_404_even_with_a_valid_token_of_another_bucket(app, se
 
 
 @pytest.mark.parametrize("method", ["POST", "PUT"])
-@pytest.mark.parametrize("path", ["/_private", "/_seeded", "/_", "/_status_x", "/_user"])
+@pytest.mark.parametrize("path", ["/_private", "/_seeded", "/_", "/_status_x", "/_users"])
 def test_reserved_underscore_names_are_404(app, store, seeded, method, path):
     before = store.list_buckets()
     response = _write(app, method, path, bearer(seeded))
