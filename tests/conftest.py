@@ -85,3 +85,10 @@ def make_bucket(store, plugins):
 @pytest.fixture
 def fixture_path():
     return lambda name: FIXTURES / name
+
+
+def pytest_report_header(config):
+    """Say in every run whether the MongoDB backend met a real server or the stand-in."""
+    from tests.store.conftest import mongo_description
+
+    return mongo_description()

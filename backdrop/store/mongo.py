@@ -16,6 +16,7 @@ Every write uses ``w="majority", j=True``; reads use read concern
 (replica set or mongos); elsewhere (a standalone server, mongomock) they fall
 back to one ordered ``bulk_write`` after encoding every document up front.
 """
+from dataclasses import replace
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
@@ -378,13 +379,15 @@ class MongoStore:
 
     def aggregate(self, bucket, query):
         collection = self._require(bucket)
+        numeric = any(collect.primitive in ("sum", "mean") for collect in query.collect)
+        if query.limit is not None and not query.period and numeric:
+            # Groups cut off by the limit must not hide a non-number from sum/mean.
+            unlimited = replace(query, limit=None, sort_by=None)
+            self._check_numeric(self._aggregate(collection, mq.aggregate_pipeline(unlimited)), query)
         if query.limit == 0 and not query.period:
             return []
         rows = list(self._aggregate(collection, mq.aggregate_pipeline(query)))
-        for row in rows:
-            bad = mq.non_numeric(row, query)
-            if bad is not None:
-                raise NonNumericCollect(bad.field, bad.primitive)
+        self._check_numeric(rows, query)
         groups = []
         for row in rows:
             key = row["_id"]
@@ -396,6 +399,13 @@ class MongoStore:
             keys = tuple(key.get(f"k{index}") for index in range(len(query.group_by)))
             groups.append(Group(keys, period_start, row["n"], values))
         return groups
+
+    @staticmethod
+    def _check_numeric(rows, query):
+        for row in rows:
+            bad = mq.non_numeric(row, query)
+            if bad is not None:
+                raise NonNumericCollect(bad.field, bad.primitive)
 
     def time_bounds(self, bucket, query):
         collection = self._require(bucket)

@@ -477,7 +477,22 @@ class SQLiteStore:
             sql += " LIMIT ?"
             params.append(query.limit)
         rows = self.db.execute(sql, params).fetchall()
+        if query.limit is not None and not query.period:
+            self._check_numeric(table, where, params[:-1], query)
         return self._groups(rows, query, len(key_columns), checks)
+
+    def _check_numeric(self, table, where, params, query):
+        """With a limit, groups cut off must not hide a non-number from ``sum``/``mean``."""
+        for collect in query.collect:
+            column = self._column(table, collect.field)
+            if collect.primitive in ("sum", "mean") and column:
+                found = self.db.execute(
+                    f"SELECT 1 FROM {table} WHERE {where}"
+                    f" AND typeof({column}) IN ('text', 'blob') LIMIT 1",
+                    params,
+                ).fetchone()
+                if found:
+                    raise NonNumericCollect(collect.field, collect.primitive)
 
     def _group_order(self, query, key_columns, group):
         order = list(group)

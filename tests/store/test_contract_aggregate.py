@@ -167,6 +167,15 @@ def test_sum_and_mean_of_non_numbers_raise(store, primitive, bad):
     assert raised.value.field == "v" and raised.value.primitive == primitive
 
 
+@pytest.mark.parametrize("limit", [0, 1])
+def test_a_limit_does_not_hide_non_numbers(store, limit):
+    custom(store, "mixed", [{"k": "a", "v": 1}, {"k": "a", "v": 2}, {"k": "b", "v": "text"}])
+
+    with pytest.raises(NonNumericCollect):
+        aggregate(store, "mixed", group_by=("k",), collect=(Collect("v", "sum"),),
+                  sort_by=SortBy("_count", descending=True), limit=limit)
+
+
 def test_non_numbers_outside_the_matched_records_do_not_raise(store):
     custom(store, "mixed", [{"k": "a", "v": 1}, {"k": "b", "v": "text"}, {"v": "text"}])
 
