@@ -18,9 +18,10 @@ def records(store, name):
 
 
 def assert_error(response, status, message=None):
-    """A JSON error of SPEC 2.1 with ``status``; ``message`` exact when given."""
+    """A JSON error of SPEC 2.1 with ``status``, never cached; ``message`` exact when given."""
     assert response.status_int == status, response.body
     assert response.content_type == "application/json"
+    assert response.headers.get("Cache-Control") == "no-cache"
     body = response.json
     assert body["status"] == "error"
     assert isinstance(body["message"], str) and body["message"].strip()

@@ -146,7 +146,7 @@ def test_an_existing_name_is_409_and_changes_nothing(app, store):
     token = _create(app, "taken", {"capped_size": 7}).json["bearer_token"]
     before = store.list_buckets()
     response = _call(app, "POST", "/data-sets/taken", {"capped_size": 9, "bucket_type": "custom"})
-    assert_error(response, 409)
+    assert "taken" in assert_error(response, 409)
     _assert_no_token(response, token)
     assert store.list_buckets() == before
     assert app.post_json("/taken", event(n=1), headers=bearer(token)).status_int == 200
