@@ -55,6 +55,13 @@ def test_wrong_content_type_is_415(app, unchanged, content_type):
     assert response.headers["Cache-Control"] == "no-cache"
 
 
+def test_media_types_are_case_insensitive(app, store, seeded):
+    """RFC 9110 8.3.1: type and subtype are case-insensitive tokens."""
+    response = _post(app, seeded, json.dumps(event(n=3)), content_type="Application/JSON")
+    assert response.status_int == 200, response.body
+    assert store.count("seeded") == 3
+
+
 def test_content_type_parameters_are_fine(app, store, seeded):
     response = _post(app, seeded, json.dumps(event(n=3)), content_type="application/json; charset=utf-8")
     assert response.status_int == 200
