@@ -30,16 +30,18 @@ def includeme(config):
     ))
     config.include("pyramid_chameleon")
     config.include(".signon")
+    for name in ("backdrop.oauth.base_url", "backdrop.oauth.client_id",
+                 "backdrop.oauth.client_secret"):
+        if not settings.get(name):
+            variable = "BACKDROP_OAUTH_" + name.rsplit(".", 1)[1].upper()
+            raise SettingsError(f"backdrop: the admin role needs {name} (or {variable})")
     # /sign-in is routes.py's admin.sign_in; velruse routes carry a context
     # factory, so the provider adds its callback route (admin.sign_in_callback).
-    try:
-        config.add_signon_login_from_settings(
-            login_route="admin.sign_in",
-            callback_route="admin.sign_in_callback",
-            callback_path="/sign-in/callback",
-        )
-    except KeyError as missing:
-        raise SettingsError(f"backdrop: the admin role needs {missing.args[0]}") from None
+    config.add_signon_login_from_settings(
+        login_route="admin.sign_in",
+        callback_route="admin.sign_in_callback",
+        callback_path="/sign-in/callback",
+    )
     config.add_static_view("_admin/static", "backdrop.admin:static", cache_max_age=3600)
     config.add_request_method(signed_in_user, "admin_user", reify=True)
     config.scan(".auth")

@@ -127,3 +127,30 @@ def _handler_for(signon):
             pass
 
     return Handler
+
+
+def main(argv=None):
+    """Run the provider for local development: ``python -m tests.support.signon``."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=3000)
+    parser.add_argument("--email", default="dev@example.com")
+    parser.add_argument("--name", default="Developer")
+    parser.add_argument("--client-id", default="backdrop-development")
+    parser.add_argument("--client-secret", default="backdrop-development-secret")
+    args = parser.parse_args(argv)
+    server = SignonServer(args.client_id, args.client_secret)
+    server.user.update(email=args.email, name=args.name)
+    server._server = ThreadingHTTPServer(("127.0.0.1", args.port), _handler_for(server))
+    print(f"test Signon provider on {server.base_url}, signing in {args.email}")
+    try:
+        server._server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server._server.server_close()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
