@@ -55,6 +55,8 @@ def test_sign_in_upload_and_read_back(browser, live_app, signon, tmp_path):
     counts = [int(bar.get_attribute("data-count")) for bar in bars]
     assert counts == [0, 0, 0, 0, 1, 0, 0, 0, 6, 0, 2, 4]
     assert bars[8].size["height"] == 40  # the busiest week is the full height
+    # The stylesheet loaded despite the strict Content-Security-Policy.
+    assert bars[8].value_of_css_property("fill") == "rgb(29, 112, 184)"
     screenshot = tmp_path / "admin-home.png"
     assert browser.save_screenshot(str(screenshot))
     assert screenshot.stat().st_size > 1000

@@ -90,6 +90,7 @@ def test_home_chart_shows_weekly_counts_of_the_last_twelve_weeks(
     assert "Week of" in bars[-1].title.text
     assert "5 records in the last 12 weeks" in response.text
     assert "<script" not in response.text  # inline SVG, nothing from a CDN
+    assert response.headers["Content-Security-Policy"].startswith("default-src 'self'")
     assert not re.search(r"""(src|href)="https?://(?!localhost)""", response.text)
 
 
