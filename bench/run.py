@@ -10,6 +10,7 @@ issue. Results also go to ``bench/out/results.json``.
 """
 import argparse
 import json
+import os
 import shutil
 import statistics
 import sys
@@ -20,7 +21,7 @@ from pathlib import Path
 import dataset
 import direct
 from queries import QUERIES
-from server import ADMIN_TOKEN, Client, RSSSampler, Server
+from server import ADMIN_TOKEN, Client, RSSSampler, Server, cpu_seconds
 
 BUCKET = "bench"
 QUERY_RATIO, QUERY_SLACK_MS = 2.0, 5.0
@@ -75,11 +76,13 @@ def get(client, path):
     return (time.perf_counter() - began) * 1000, status, body
 
 
-def run_queries(client, connection, table, columns, runs):
+def run_queries(client, pid, connection, table, columns, runs):
     """Each query over HTTP and as direct SQL, alternating run by run.
 
     Alternating means both sides see the same background load on a shared
     machine; each side is warmed up once first and reported as a median.
+    CPU time (the server's, per request, against the SQL thread's) is also
+    kept: unlike wall time it hardly moves when other work shares the CPUs.
     """
     results = []
     for query in QUERIES:
@@ -93,12 +96,15 @@ def run_queries(client, connection, table, columns, runs):
             results.append(result)
             print(f"  {query.name}: HTTP {result['error']}", flush=True)
             continue
-        http_times, sql_times = [], []
+        http_times, sql_times, sql_cpu = [], [], 0.0
+        server_cpu = cpu_seconds(pid)
         for _ in range(runs):
             http_ms, status, body = get(client, path)
-            sql_ms, rows = direct.time_query(connection, sql, query.args)
+            sql_ms, cpu_ms, rows = direct.time_query(connection, sql, query.args)
             http_times.append(http_ms)
             sql_times.append(sql_ms)
+            sql_cpu += cpu_ms
+        server_cpu_ms = (cpu_seconds(pid) - server_cpu) * 1000 / runs
         http_ms, sql_ms = statistics.median(http_times), statistics.median(sql_times)
         allowed = max(QUERY_RATIO * sql_ms, sql_ms + QUERY_SLACK_MS)
         result.update(
@@ -106,6 +112,8 @@ def run_queries(client, connection, table, columns, runs):
             met=http_ms <= allowed,
             same_answer=query.answer_http(json.loads(body)["data"]) == query.answer_sql(rows),
             backdrop_runs_ms=http_times, direct_runs_ms=sql_times,
+            server_cpu_ms=server_cpu_ms, direct_cpu_ms=sql_cpu / runs,
+            cpu_ratio=server_cpu_ms / (sql_cpu / runs) if sql_cpu else None,
         )
         results.append(result)
         print(f"  {query.name}: {http_ms:.2f} ms vs {sql_ms:.2f} ms direct", flush=True)
@@ -125,8 +133,11 @@ def benchmark(args, directory):
         table, columns = direct.records_table(connection, BUCKET)
         rss_before = server_rss(server)
         print(f"Timing queries ({args.runs} runs each, median)...", flush=True)
+        load_before = os.getloadavg()
         with RSSSampler(server.process.pid) as sampler:
-            queries = run_queries(client, connection, table, columns, args.runs)
+            queries = run_queries(client, server.process.pid, connection, table, columns, args.runs)
+        load = {"before_queries": load_before, "after_queries": os.getloadavg(),
+                "cpus": os.cpu_count()}
         client.close()
         connection.close()
         peak_overall = server.peak_rss_bytes()
@@ -139,7 +150,7 @@ def benchmark(args, directory):
     direct_ingest = {"records": count, "seconds": seconds, "per_second": count / seconds}
     return {
         "records": args.records, "batch": args.batch, "runs": args.runs, "seed": args.seed,
-        "queries": queries,
+        "queries": queries, "load_average": load,
         "ingest": {"backdrop": http_ingest, "direct": direct_ingest,
                    "ratio": http_ingest["per_second"] / direct_ingest["per_second"],
                    "target": INGEST_RATIO},
@@ -153,6 +164,10 @@ def server_rss(server):
     return Process(server.process.pid).memory_info().rss
 
 
+def _times(ratio):
+    return "n/a" if ratio is None else f"{ratio:.1f}x"
+
+
 def _targets(results):
     met = {q["query"]: q["met"] for q in results["queries"]}
     met["ingest ratio"] = results["ingest"]["ratio"] >= INGEST_RATIO
@@ -163,7 +178,8 @@ def _targets(results):
 def report(results):
     mb = 1024 * 1024
     lines = [f"Backdrop benchmark: {results['records']:,} events, median of {results['runs']} runs",
-             "", f"{'query':<36} {'Backdrop':>10} {'direct':>10} {'ratio':>6} {'allowed':>9}  met"]
+             "", f"{'query':<36} {'Backdrop':>10} {'direct':>10} {'ratio':>6} {'allowed':>9}  met"
+             f"  {'cpu ratio':>9}"]
     for q in results["queries"]:
         if q["backdrop_ms"] is None:
             lines.append(f"{q['query']:<36} {'error':>10}  {q['error']}")
@@ -171,7 +187,8 @@ def report(results):
         note = "" if q["same_answer"] else "  (ANSWER DIFFERS FROM SQL)"
         lines.append(
             f"{q['query']:<36} {q['backdrop_ms']:>8.2f}ms {q['direct_ms']:>8.2f}ms"
-            f" {q['ratio']:>5.1f}x {q['allowed_ms']:>7.2f}ms  {'yes' if q['met'] else 'NO'}{note}"
+            f" {q['ratio']:>5.1f}x {q['allowed_ms']:>7.2f}ms  {'yes' if q['met'] else 'NO ':<3}"
+            f"  {_times(q['cpu_ratio']):>9}{note}"
         )
     ingest, rss = results["ingest"], results["rss"]
     lines += [
@@ -184,6 +201,10 @@ def report(results):
         f" peak {rss['query_phase_peak'] / mb:.0f} MB during queries (target < {RSS_LIMIT // mb} MB)"
         f"  {'yes' if rss['query_phase_peak'] < RSS_LIMIT else 'NO'}",
     ]
+    load = results["load_average"]
+    if max(load["before_queries"][0], load["after_queries"][0]) > load["cpus"]:
+        lines.append(f"warning: load average {load['after_queries'][0]:.1f} on {load['cpus']} CPUs"
+                     " during the query phase; timings are noisy")
     met = _targets(results)
     lines.append(f"targets met: {sum(met.values())} of {len(met)}")
     if rss["process_peak"]:
