@@ -47,4 +47,4 @@ def includeme(config):
     config.scan(".auth")
     config.scan(".views")
     if asbool(settings.get("backdrop.test_sign_in", False)):
-        config.scan(".test_sign_in")
+        config.scan(".sign_in_for_tests")

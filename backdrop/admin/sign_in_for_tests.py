@@ -11,6 +11,6 @@ from .pages import admin_headers
 
 
 @view_config(route_name="admin.test_sign_in", request_method="GET", decorator=admin_headers)
-def test_sign_in(request):
+def sign_in_for_tests(request):
     email = request.GET.get("email", "test@example.com")
     return sign_in(request, email, request.GET.get("name", email))
