@@ -13,6 +13,7 @@ from tqdm import tqdm
 
 from ..query import Query
 from ..records import RecordError, format_datetime, prepare_batch
+from ..store.errors import RecordsRefused
 from . import add_command
 
 
@@ -78,7 +79,10 @@ def import_records(args, env):
                     prepared = prepare_batch([record for _, record in batch], config, bucket_type)
                 except RecordError as error:
                     raise LineError(numbers[error.index], error.reason) from None
-                stored += env.store.insert(args.bucket, prepared, capped_size=capped_size)
+                try:
+                    stored += env.store.insert(args.bucket, prepared, capped_size=capped_size)
+                except RecordsRefused as error:
+                    raise LineError(numbers[0], str(error)) from None
                 progress.update(len(batch))
         except LineError as error:
             progress.close()

@@ -24,3 +24,10 @@ class NonNumericCollect(StoreError):
         super().__init__(f"invalid collect function {primitive} for non-numeric field {field}")
         self.field = field
         self.primitive = primitive
+
+
+class RecordsRefused(StoreError):
+    """The store cannot hold these records as they are (e.g. too many distinct keys).
+
+    The write is refused whole; the message is fit to show the client.
+    """

@@ -30,12 +30,14 @@ from zope.interface import implementer
 from ..interfaces import IStore
 from ..periods import PERIODS, epoch_micros, from_epoch_micros, period_starts_micros
 from ..query import Group
-from .errors import BucketExists, BucketNotFound, DataGroupClash, NonNumericCollect
+from .errors import BucketExists, BucketNotFound, DataGroupClash, NonNumericCollect, RecordsRefused
 
 TRUE, FALSE = b"\x01", b"\x00"
 DATETIME_FIELDS = ("_timestamp", "_start_at", "_end_at")
 PERIOD_COLUMNS = {name: name for name in PERIODS}
 BUSY_TIMEOUT_MS = 30_000
+# SQLite allows 2,000 columns a table; the fixed columns take 11 of them.
+MAX_KEYS = 1_900
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS buckets (
@@ -291,7 +293,13 @@ class SQLiteStore:
     def _columns_for_write(self, db, table, keys):
         """Columns for ``keys``, adding new ones inside the caller's transaction."""
         columns = dict(self._known_columns(table, db, refresh=True))
-        for key in sorted(keys - columns.keys()):
+        new_keys = keys - columns.keys()
+        if len(columns) + len(new_keys) > MAX_KEYS:
+            raise RecordsRefused(
+                f"a bucket may hold at most {MAX_KEYS} distinct keys on this store;"
+                f" these records would bring it to {len(columns) + len(new_keys)}"
+            )
+        for key in sorted(new_keys):
             column = f"c{len(columns) + 1}"
             db.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
             db.execute(

@@ -35,29 +35,29 @@ def read_limited(request, limit):
 
 def inflate_limited(data, limit):
     """Inflate gzip ``data``; 413 as soon as the output passes ``limit`` bytes."""
-    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
     parts, size, pending = [], 0, data
     try:
-        while pending:
-            part = inflater.decompress(pending, limit + 1 - size)
-            size += len(part)
-            parts.append(part)
-            if size > limit:
-                raise APIError(413, f"Inflated request body is larger than the limit of {limit} bytes")
-            pending = inflater.unconsumed_tail
-            if not part and not pending:
-                break
-            if inflater.eof:
-                break
-        if not inflater.eof:
-            raise APIError(400, "Error parsing gzip body: the compressed data is incomplete")
+        while pending:  # one gzip member per pass: concatenated members are one body (RFC 1952)
+            inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            while pending and not inflater.eof:
+                part = inflater.decompress(pending, limit + 1 - size)
+                size += len(part)
+                parts.append(part)
+                if size > limit:
+                    raise APIError(
+                        413, f"Inflated request body is larger than the limit of {limit} bytes"
+                    )
+                pending = inflater.unconsumed_tail
+            if not inflater.eof:
+                raise APIError(400, "Error parsing gzip body: the compressed data is incomplete")
+            pending = inflater.unused_data
     except zlib.error as error:
         raise APIError(400, f"Error parsing gzip body: {error}") from None
     return b"".join(parts)
 
 
 def check_content_type(request):
-    if request.content_type != "application/json":
+    if request.content_type.lower() != "application/json":
         raise APIError(415, "Content-Type must be application/json")
     encoding = (request.headers.get("Content-Encoding") or "identity").strip().lower()
     if encoding not in ("identity", "gzip"):

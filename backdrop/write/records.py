@@ -1,4 +1,6 @@
 """Appending and replacing records: ``POST``/``PUT /<bucket>`` and ``/data/<group>/<type>``."""
+from contextlib import contextmanager
+
 from pyramid.response import Response
 from pyramid.view import view_config
 
@@ -8,6 +10,7 @@ from ..errors import APIError
 from ..interfaces import IStore
 from ..lookup import bucket_for
 from ..records import RecordError, prepare_batch
+from ..store.errors import RecordsRefused
 from .body import json_body
 
 
@@ -34,6 +37,15 @@ def _prepared(request, config):
         raise APIError(400, str(error), **({} if error.index is None else {"index": error.index})) from None
 
 
+@contextmanager
+def refused_as_400():
+    """A store that cannot hold the records refuses them whole: a 400, not a 500."""
+    try:
+        yield
+    except RecordsRefused as error:
+        raise APIError(400, str(error)) from None
+
+
 def _ok(count):
     response = Response(json_body={"status": "ok", "count": count})
     response.cache_control = "no-cache"
@@ -47,7 +59,8 @@ def append_records(request):
     bucket_type, records = _prepared(request, config)
     capped_size = config.get("capped_size") if bucket_type.capped else None
     store = request.find_service(IStore)
-    return _ok(store.insert(config["name"], records, capped_size=capped_size))
+    with refused_as_400():
+        return _ok(store.insert(config["name"], records, capped_size=capped_size))
 
 
 @view_config(route_name="bucket", request_method="PUT")
@@ -58,4 +71,5 @@ def replace_records(request):
     if bucket_type.capped and config.get("capped_size") is not None:
         records = records[max(0, len(records) - config["capped_size"]):] if config["capped_size"] else []
     store = request.find_service(IStore)
-    return _ok(store.replace_all(config["name"], records))
+    with refused_as_400():
+        return _ok(store.replace_all(config["name"], records))
