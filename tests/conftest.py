@@ -1,6 +1,8 @@
 """Shared fixtures: the real app on a real SQLite file in a temp dir."""
 import os
+import uuid
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from webtest import TestApp
@@ -87,8 +89,51 @@ def fixture_path():
     return lambda name: FIXTURES / name
 
 
+# -- MongoDB: a real server when BACKDROP_TEST_MONGO_URL is set, else mongomock --------
+MONGO_URL_VARIABLE = "BACKDROP_TEST_MONGO_URL"
+
+
+def mongo_backend():
+    """``"mongodb"`` when a real server is configured, else ``"mongomock"``."""
+    return "mongodb" if os.environ.get(MONGO_URL_VARIABLE) else "mongomock"
+
+
+def mongo_description():
+    if mongo_backend() == "mongodb":
+        return "MongoDB contract tests: real server from BACKDROP_TEST_MONGO_URL"
+    return (
+        "MongoDB contract tests: mongomock stand-in "
+        "(set BACKDROP_TEST_MONGO_URL for a real server)"
+    )
+
+
 def pytest_report_header(config):
     """Say in every run whether the MongoDB backend met a real server or the stand-in."""
-    from tests.store.conftest import mongo_description
-
     return mongo_description()
+
+
+def _with_database(url, database):
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + database, parts.query, ""))
+
+
+@pytest.fixture
+def mongo_store():
+    """A MongoStore on a database of its own, dropped after the test."""
+    import mongomock
+    import pymongo
+
+    from backdrop.store.mongo import MongoStore
+
+    database = "backdrop_test_" + uuid.uuid4().hex[:12]
+    server = os.environ.get(MONGO_URL_VARIABLE)
+    if server:
+        url = _with_database(server, database)
+        client = pymongo.MongoClient(server, serverSelectionTimeoutMS=5000)
+    else:
+        url = f"mongomock://localhost/{database}"
+        client = mongomock.MongoClient()
+    store = MongoStore(url, client=client)
+    yield store
+    client.drop_database(database)
+    client.close()

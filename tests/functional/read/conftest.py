@@ -1,12 +1,14 @@
 """Read tests run on both backends; helpers load records through the write API.
 
-The MongoDB backend runs on mongomock here: a stand-in, not a server.
+The MongoDB backend meets a real server when BACKDROP_TEST_MONGO_URL is set,
+and mongomock (a stand-in, not a server) otherwise.
 """
 import json
 
 import pytest
 
 from backdrop.records import INTERNAL_FIELDS
+from tests.conftest import mongo_backend
 
 
 def postable(record):
@@ -14,15 +16,12 @@ def postable(record):
     return {k: v for k, v in record.items() if not k.startswith("_") or k in INTERNAL_FIELDS}
 
 
-@pytest.fixture(params=["sqlite", "mongomock"])
+@pytest.fixture(params=["sqlite", mongo_backend()])
 def app(request, make_app):
-    """The real app on a temp SQLite file, and again on the MongoDB store (mongomock)."""
+    """The real app on a temp SQLite file, and again on the MongoDB store."""
     if request.param == "sqlite":
         return make_app()
-    mongo = pytest.importorskip("backdrop.store.mongo")
-    mongomock = pytest.importorskip("mongomock")
-    store = mongo.MongoStore("mongodb://localhost/backdrop_read", client=mongomock.MongoClient())
-    return make_app(**{"backdrop.store": store})
+    return make_app(**{"backdrop.store": request.getfixturevalue("mongo_store")})
 
 
 @pytest.fixture
