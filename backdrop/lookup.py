@@ -4,7 +4,11 @@ from .errors import APIError
 from .interfaces import IStore
 
 
-def bucket_for(request):
+def bucket_for(request, readable=False, headers=None):
+    """The config of ``/<bucket>`` or ``/data/<group>/<type>``, or a 404.
+
+    ``readable``: a bucket that is not ``queryable`` is 404 too (SPEC 3.1).
+    """
     store = request.find_service(IStore)
     match = request.matchdict
     if "bucket" in match:
@@ -12,6 +16,6 @@ def bucket_for(request):
         config = store.get_bucket(name) if NAME.match(name) else None
     else:
         config = store.find_bucket(match["data_group"], match["data_type"])
-    if config is None:
-        raise APIError(404, "bucket not found")
+    if config is None or (readable and not config.get("queryable", True)):
+        raise APIError(404, "bucket not found", headers)
     return config

@@ -13,6 +13,7 @@ from pyramid.view import view_config
 
 from ..errors import APIError
 from ..interfaces import IStore
+from ..lookup import bucket_for
 from ..store.errors import NonNumericCollect
 from . import shaping
 from .engine import Reader
@@ -33,21 +34,6 @@ UNPUBLISHED_WARNING = (
 DEFAULT_MAX_AGE = 1800
 
 
-def find_bucket(request):
-    """The queryable bucket the URL names, or a 404."""
-    store = request.find_service(IStore)
-    match = request.matchdict
-    if request.matched_route.name == "bucket.by_group":
-        bucket = store.find_bucket(match["data_group"], match["data_type"])
-    elif match["bucket"].startswith("_"):
-        bucket = None
-    else:
-        bucket = store.get_bucket(match["bucket"])
-    if bucket is None or not bucket.get("queryable", True):
-        raise APIError(404, "bucket not found", headers=CORS)
-    return bucket
-
-
 def bad_request(message):
     return APIError(400, message, headers=CORS)
 
@@ -55,7 +41,7 @@ def bad_request(message):
 @view_config(route_name="bucket", request_method="GET")
 @view_config(route_name="bucket.by_group", request_method="GET")
 def read(request):
-    bucket = find_bucket(request)
+    bucket = bucket_for(request, readable=True, headers=CORS)
     plugins = request.plugins
     try:
         query_string = request.GET
