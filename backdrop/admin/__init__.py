@@ -8,6 +8,7 @@ from pyramid.settings import asbool
 
 from ..settings import SettingsError
 from .auth import signed_in_user
+from .predicates import AdminPagePredicate
 
 SESSION_TIMEOUT = 4 * 60 * 60  # seconds of inactivity before signing in again
 
@@ -44,6 +45,7 @@ def includeme(config):
     )
     config.add_static_view("_admin/static", "backdrop.admin:static", cache_max_age=3600)
     config.add_request_method(signed_in_user, "admin_user", reify=True)
+    config.add_view_predicate("admin_page", AdminPagePredicate)
     config.scan(".auth")
     config.scan(".views")
     if asbool(settings.get("backdrop.test_sign_in", False)):

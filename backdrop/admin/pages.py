@@ -22,7 +22,8 @@ def with_admin_headers(response):
 
 def page(request, template, status=200, **values):
     """Render ``templates/<template>.pt`` with the signed-in user and a CSRF token."""
-    values.setdefault("user", request.admin_user)
+    if "user" not in values:  # not setdefault: looking the user up needs the store
+        values["user"] = request.admin_user
     values.setdefault("csrf_token", get_csrf_token(request))
     response = render_to_response(f"{TEMPLATES}{template}.pt", values, request=request)
     response.status_int = status

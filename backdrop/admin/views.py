@@ -1,14 +1,19 @@
 """Admin pages: home, uploads, and the old ``/_user`` address."""
+import logging
+
 from pyramid.httpexceptions import HTTPMovedPermanently
-from pyramid.view import view_config
+from pyramid.view import exception_view_config, view_config
 
 from ..buckets import NAME
 from ..interfaces import IStore
+from ..store.errors import RecordsRefused
 from ..uploads import UploadError
 from .auth import signed_in
 from .charts import bar_chart, weekly_counts
 from .pages import admin_headers, page
 from .sheets import prepare_upload
+
+log = logging.getLogger(__name__)
 
 PAGE = {"decorator": (admin_headers, signed_in)}
 UPLOAD_ERROR = "There was an error with your upload"
@@ -71,12 +76,14 @@ def upload(request):
         records = prepare_upload(
             data, field.filename, field.type, config, request.plugins, max_bytes
         )
-    except UploadError as error:
+        bucket_type = request.plugins.bucket_types[config["bucket_type"]]
+        capped_size = config.get("capped_size") if bucket_type.capped else None
+        stored = request.find_service(IStore).insert(
+            config["name"], records, capped_size=capped_size
+        )
+    except (UploadError, RecordsRefused) as error:
         return page(request, "upload_error", status=400, bucket=config,
                     title=UPLOAD_ERROR, reason=str(error))
-    bucket_type = request.plugins.bucket_types[config["bucket_type"]]
-    capped_size = config.get("capped_size") if bucket_type.capped else None
-    stored = request.find_service(IStore).insert(config["name"], records, capped_size=capped_size)
     return page(request, "upload_ok", bucket=config, count=stored,
                 filename=field.filename)
 
@@ -87,3 +94,11 @@ def upload_wrong_method(request):
                     reason="Use the upload form on this page.")
     response.headers["Allow"] = "GET, HEAD, POST"
     return response
+
+
+@exception_view_config(Exception, admin_page=True)
+def admin_error(exc, request):
+    """An unexpected failure on an admin page: an HTML page, not the API's JSON."""
+    log.exception("unexpected error answering %s %s", request.method, request.path)
+    return page(request, "error", status=500, user=None, title="Something went wrong",
+                reason="Backdrop could not complete this request. Please try again later.")

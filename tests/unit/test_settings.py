@@ -43,7 +43,11 @@ def test_get_app_serves_the_store_named_by_the_environment(ini, tmp_path, monkey
 
 
 @pytest.mark.parametrize(
-    "missing", ["BACKDROP_STORE_URL", "BACKDROP_ADMIN_TOKEN", "BACKDROP_SESSION_SECRET"]
+    "missing",
+    [
+        "BACKDROP_STORE_URL", "BACKDROP_ADMIN_TOKEN", "BACKDROP_SESSION_SECRET",
+        "BACKDROP_OAUTH_BASE_URL", "BACKDROP_OAUTH_CLIENT_ID", "BACKDROP_OAUTH_CLIENT_SECRET",
+    ],
 )
 def test_production_refuses_to_start_with_a_one_line_reason(missing, tmp_path):
     env = {
@@ -51,6 +55,9 @@ def test_production_refuses_to_start_with_a_one_line_reason(missing, tmp_path):
         "BACKDROP_STORE_URL": f"sqlite:///{tmp_path}/prod.db",
         "BACKDROP_ADMIN_TOKEN": "prod-admin-token",
         "BACKDROP_SESSION_SECRET": "prod-session-secret-0123456789",
+        "BACKDROP_OAUTH_BASE_URL": "https://signon.example",
+        "BACKDROP_OAUTH_CLIENT_ID": "client",
+        "BACKDROP_OAUTH_CLIENT_SECRET": "secret",
     }
     del env[missing]
     result = subprocess.run(

@@ -1,9 +1,8 @@
 """The plugin on its own: its hook answers and its rules hold."""
 import pytest
-from backdrop.records import RecordError
 from backdrop_measurements import Measurements, backdrop_bucket_types
 
-from backdrop.records import prepare_batch
+from backdrop.records import RecordError, prepare_batch
 
 
 def prepare(records):

@@ -191,3 +191,14 @@ def test_admin_urls_are_not_answered_without_the_admin_role(make_app):
     app = make_app(**{"backdrop.roles": "read write"})
     app.get("/sign-in", status=404)
     app.get("/_test/sign-in", status=404)
+
+
+def test_a_broken_store_gives_an_html_error_page_not_json(app, store, sign_in, db_path):
+    sign_in("visits")
+    store.close()
+    db_path.write_bytes(b"this is not a SQLite database" * 100)
+    response = app.get("/", status=500)
+    assert response.content_type == "text/html"
+    assert "Something went wrong" in response.text
+    assert response.headers["X-Frame-Options"] == "SAMEORIGIN"
+    assert "Traceback" not in response.text
