@@ -51,9 +51,9 @@ def create_bucket(client):
     return body["bearer_token"]
 
 
-def ingest(client, args):
+def ingest(client, pid, args):
     """Records/s through the write API, counting only time spent in requests."""
-    elapsed, count, started = 0.0, 0, time.perf_counter()
+    elapsed, count, started, cpu = 0.0, 0, time.perf_counter(), cpu_seconds(pid)
     report_every = max(1, args.records // 10)
     for batch in dataset.batches(args.records, args.batch, args.seed):
         body = json.dumps(batch).encode()
@@ -66,7 +66,9 @@ def ingest(client, args):
         if count // report_every != previous // report_every:
             print(f"  loaded {count:,} records ({count / elapsed:,.0f}/s in requests,"
                   f" {time.perf_counter() - started:,.0f}s wall)", flush=True)
-    return {"records": count, "seconds": elapsed, "per_second": count / elapsed}
+    cpu = cpu_seconds(pid) - cpu
+    return {"records": count, "seconds": elapsed, "per_second": count / elapsed,
+            "cpu_seconds": cpu, "cpu_us_per_record": cpu * 1e6 / count}
 
 
 def get(client, path):
@@ -128,7 +130,7 @@ def benchmark(args, directory):
         admin.close()
         client = Client(server.port, token)
         print(f"Loading {args.records:,} records in batches of {args.batch:,}...", flush=True)
-        http_ingest = ingest(client, args)
+        http_ingest = ingest(client, server.process.pid, args)
         connection = direct.connect(str(server.db))
         table, columns = direct.records_table(connection, BUCKET)
         rss_before = server_rss(server)
@@ -144,10 +146,11 @@ def benchmark(args, directory):
     finally:
         server.stop()
     print("Timing direct executemany of the same rows...", flush=True)
-    count, seconds = direct.ingest_baseline(
+    count, seconds, cpu = direct.ingest_baseline(
         str(server.db), table, str(Path(directory) / "direct.db"), args.batch
     )
-    direct_ingest = {"records": count, "seconds": seconds, "per_second": count / seconds}
+    direct_ingest = {"records": count, "seconds": seconds, "per_second": count / seconds,
+                     "cpu_seconds": cpu, "cpu_us_per_record": cpu * 1e6 / count}
     return {
         "records": args.records, "batch": args.batch, "runs": args.runs, "seed": args.seed,
         "queries": queries, "load_average": load,
@@ -197,6 +200,8 @@ def report(results):
         f" direct executemany {ingest['direct']['per_second']:,.0f} rec/s,"
         f" ratio {ingest['ratio']:.3f} (target >= {INGEST_RATIO})"
         f"  {'yes' if ingest['ratio'] >= INGEST_RATIO else 'NO'}",
+        f"ingest CPU per record: server {ingest['backdrop']['cpu_us_per_record']:.0f} us,"
+        f" direct {ingest['direct']['cpu_us_per_record']:.0f} us",
         f"server RSS: {rss['before_queries'] / mb:.0f} MB before queries,"
         f" peak {rss['query_phase_peak'] / mb:.0f} MB during queries (target < {RSS_LIMIT // mb} MB)"
         f"  {'yes' if rss['query_phase_peak'] < RSS_LIMIT else 'NO'}",
