@@ -38,6 +38,7 @@ def parse_args(argv):
     parser.add_argument("--seed", type=int, default=dataset.SEED)
     parser.add_argument("--keep", metavar="DIR", help="work in DIR and keep the files")
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     return parser.parse_args(argv)
 
 
@@ -238,7 +239,7 @@ def main(argv=None):
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2) + "\n")
     print(f"\nwritten to {args.out}")
-    return 0
+    return 1 if args.check and not all(results["targets_met"].values()) else 0
 
 
 if __name__ == "__main__":
