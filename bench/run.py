@@ -176,6 +176,7 @@ def _targets(results):
     met = {q["query"]: q["met"] for q in results["queries"]}
     met["ingest ratio"] = results["ingest"]["ratio"] >= INGEST_RATIO
     met["query-phase RSS"] = results["rss"]["query_phase_peak"] < RSS_LIMIT
+    met["answers match SQL"] = all(q.get("same_answer") for q in results["queries"])
     return met
 
 
