@@ -74,3 +74,20 @@ class Group:
     period_start: datetime | None
     count: int
     values: dict = field(default_factory=dict)  # Collect -> value
+
+
+def value_order(value):
+    """Sort key for mixed-type values, shared by both stores and the read API.
+
+    ``None`` first, then numbers, strings and booleans: the BSON order, which
+    the SQLite store's type order (NULL, numbers, TEXT, BLOB) matches.
+    """
+    if value is None:
+        return (0, 0)
+    if isinstance(value, bool):
+        return (3, value)
+    if isinstance(value, int | float):
+        return (1, value)
+    if isinstance(value, str):
+        return (2, value)
+    return (4, str(value))

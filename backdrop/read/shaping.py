@@ -8,9 +8,11 @@ and renders CSV.
 import csv
 import io
 import json
+import math
 from datetime import datetime
 
 from ..periods import shift
+from ..query import value_order
 from ..records import format_datetime
 
 
@@ -28,6 +30,8 @@ class Collected:
         named = {}
         for spec, collect, collector in self.items:
             value = stored.get(collect)
+            if isinstance(value, float) and not math.isfinite(value):
+                value = None  # a mean or sum past the float range: JSON has no Infinity
             if value is not None:
                 value = collector.finish(value)
             for label in spec.labels:
@@ -103,25 +107,12 @@ def flatten(rows, group_by):
     ]
 
 
-def sort_key(value):
-    """Mixed-type order shared with the stores: null, numbers, strings, booleans."""
-    if value is None:
-        return (0, 0)
-    if isinstance(value, bool):
-        return (3, value)
-    if isinstance(value, (int, float)):
-        return (1, value)
-    if isinstance(value, str):
-        return (2, value)
-    return (4, json.dumps(value, sort_keys=True, default=str))
-
-
 def sort_rows(rows, sort_by):
     """Sort rows by one field; ties keep their order (stable sort)."""
     if sort_by is None:
         return rows
     field = sort_by.field
-    return sorted(rows, key=lambda row: sort_key(row.get(field)), reverse=sort_by.descending)
+    return sorted(rows, key=lambda row: value_order(row.get(field)), reverse=sort_by.descending)
 
 
 def csv_text(rows):

@@ -65,7 +65,7 @@ def read(request):
     payload = {"data": rows}
     if not bucket.get("published", True):
         payload["warning"] = UNPUBLISHED_WARNING
-    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
     return cached(request, body, "application/json", max_age)
 
 

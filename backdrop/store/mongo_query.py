@@ -10,8 +10,8 @@ import re
 from datetime import datetime
 
 from ..periods import PERIODS, to_utc
-from ..query import PRIMITIVES
-from ..records import is_valid_key
+from ..query import PRIMITIVES, value_order
+from ..records import INT64, is_valid_key
 
 PERIOD_FIELDS = {name: f"_{name}_start_at" for name in PERIODS}
 SEQ = "_seq"
@@ -221,20 +221,12 @@ def non_numeric(row, query):
     return None
 
 
-def _value_rank(value):
-    """Mixed-type order of sets, as BSON and the SQLite store order values:
-    numbers, then strings, then booleans."""
-    if isinstance(value, bool):
-        return (2, value)
-    if isinstance(value, int | float):
-        return (0, value)
-    return (1, value)
-
-
 def collected(primitive, value):
     if primitive == "set":
         items = (item.get("v") for item in value or ())
-        return sorted((item for item in items if item is not None), key=_value_rank)
+        return sorted((item for item in items if item is not None), key=value_order)
+    if type(value) is int and not INT64[0] <= value <= INT64[1]:
+        return float(value)  # MongoDB's $sum turns a 64-bit overflow into a double
     return value
 
 

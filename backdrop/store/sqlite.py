@@ -7,8 +7,8 @@ Layout (see docs/stores.md):
 * ``users``: admin-app users and the buckets they may upload to.
 * ``fields``: for each records table, which column (``c1``, ``c2``, ...) holds
   which record key. Columns are added as new keys arrive, so user keys never
-  appear in SQL text, yet filters, groups and collects run on plain indexed
-  columns.
+  appear in SQL text, yet filters, groups and collects run on plain columns
+  (SQL for queries: ``backdrop.store.sqlite_query``).
 * ``records_<hex>``: ``seq`` (write order), ``id``, ``ts`` and the period
   starts as epoch microseconds, ``updated``, ``data`` (the record as JSON, for
   raw reads) and the typed key columns. Booleans are stored as one-byte BLOBs
@@ -28,13 +28,11 @@ from datetime import UTC, datetime
 from zope.interface import implementer
 
 from ..interfaces import IStore
-from ..periods import PERIODS, epoch_micros, from_epoch_micros, period_starts_micros
-from ..query import Group
+from ..periods import epoch_micros, from_epoch_micros, period_starts_micros
+from ..records import DATETIME_FIELDS
 from .errors import BucketExists, BucketNotFound, DataGroupClash, NonNumericCollect, RecordsRefused
+from .sqlite_query import NUMERIC_PRIMITIVES, NoMatch, SQLQuery, encode
 
-TRUE, FALSE = b"\x01", b"\x00"
-DATETIME_FIELDS = ("_timestamp", "_start_at", "_end_at")
-PERIOD_COLUMNS = {name: name for name in PERIODS}
 BUSY_TIMEOUT_MS = 30_000
 # SQLite allows 2,000 columns a table; the fixed columns take 11 of them.
 MAX_KEYS = 1_900
@@ -74,25 +72,6 @@ CREATE INDEX {t}_ts ON {t} (ts);
 """
 
 
-def encode(value):
-    """A record value as stored in a key column."""
-    if value is True:
-        return TRUE
-    if value is False:
-        return FALSE
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return value
-
-
-def decode(value):
-    if value == TRUE:
-        return True
-    if value == FALSE:
-        return False
-    return value
-
-
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
@@ -104,15 +83,6 @@ def _record_json(record):
             for key, value in record.items()
         }
     return _ENCODER.encode(record)
-
-
-def _sort_key(value):
-    """Mixed-type ordering shared with MongoDB: numbers, then strings, then booleans."""
-    if isinstance(value, bool):
-        return (2, value)
-    if isinstance(value, (int, float)):
-        return (0, value)
-    return (1, value)
 
 
 @implementer(IStore)
@@ -394,191 +364,59 @@ class SQLiteStore:
         return from_epoch_micros(row[0]) if row[0] is not None else None
 
     # -- queries ---------------------------------------------------------------
-    def raw(self, bucket, query):
+    def _sql(self, bucket, query):
         table = self._table(bucket)
-        where, params = self._where(table, query)
-        if where is None:
+        return SQLQuery(table, query, lambda key: self._column(table, key))
+
+    def raw(self, bucket, query):
+        sql_query = self._sql(bucket, query)
+        try:
+            sql, params = sql_query.raw()
+        except NoMatch:
             return []
-        order = ["ts", "seq"]
-        if query.sort_by is not None:
-            column = self._sort_column(table, query.sort_by.field)
-            direction = " DESC" if query.sort_by.descending else ""
-            order = ([f"{column}{direction}"] if column else []) + order
-        sql = f"SELECT data FROM {table} WHERE {where} ORDER BY {', '.join(order)}"
-        if query.limit is not None:
-            sql += " LIMIT ?"
-            params.append(query.limit)
         return [_load_record(row[0]) for row in self.db.execute(sql, params)]
 
-    def _sort_column(self, table, field):
-        if field == "_timestamp":
-            return "ts"
-        if field == "_id":
-            return "id"
-        return self._column(table, field)
-
-    def _where(self, table, query):
-        """SQL conditions and parameters for a query's window and filters.
-
-        Returns ``(None, None)`` when a filter names a key no record has, so
-        nothing can match.
-        """
-        clauses, params = ["1"], []
-        if query.start_at is not None:
-            clauses.append("ts >= ?")
-            params.append(epoch_micros(query.start_at))
-        if query.end_at is not None:
-            clauses.append("ts <= ?" if query.end_inclusive else "ts < ?")
-            params.append(epoch_micros(query.end_at))
-        for filter_ in query.filters:
-            if filter_.field == "_id":
-                column, values = "id", [v for v in filter_.values if isinstance(v, str)]
-            elif filter_.field == "_timestamp":
-                column = "ts"
-                values = [epoch_micros(v) for v in filter_.values if isinstance(v, datetime)]
-            else:
-                column = self._column(table, filter_.field)
-                values = [encode(v) for v in filter_.values]
-            if column is None or not values:
-                return None, None
-            clauses.append(f"{column} IN ({', '.join(['?'] * len(values))})")
-            params.extend(values)
-        for prefix in query.prefix_filters:
-            column = self._column(table, prefix.field)
-            if column is None:
-                return None, None
-            clauses.append(f"typeof({column}) = 'text' AND substr({column}, 1, ?) = ?")
-            params.extend([len(prefix.prefix), prefix.prefix])
-        return " AND ".join(clauses), params
-
     def aggregate(self, bucket, query):
-        table = self._table(bucket)
-        where, params = self._where(table, query)
-        if where is None:
+        sql_query = self._sql(bucket, query)
+        try:
+            rows = self._fetch_rows(*sql_query.aggregate())
+        except NoMatch:
             return []
-        key_columns = []
-        for key in query.group_by:
-            column = self._column(table, key)
-            if column is None:
-                return []
-            key_columns.append(column)
-            where += f" AND {column} IS NOT NULL"
-        group = list(key_columns)
-        if query.period:
-            group.append(PERIOD_COLUMNS[query.period])
-            where += f" AND {PERIOD_COLUMNS[query.period]} IS NOT NULL"
-        selects = [*group, "COUNT(*)"]
-        checks = []
-        for collect in query.collect:
-            column = self._column(table, collect.field) or "NULL"
-            selects.append(_aggregate_sql(collect.primitive, column))
-            if collect.primitive in ("sum", "mean"):
-                checks.append((len(selects), collect))
-                selects.append(f"SUM(typeof({column}) IN ('text', 'blob'))")
-        sql = f"SELECT {', '.join(selects)} FROM {table} WHERE {where}"
-        if group:
-            sql += f" GROUP BY {', '.join(group)}"
-        order = self._group_order(query, key_columns, group)
-        if order:
-            sql += f" ORDER BY {order}"
-        if query.limit is not None and not query.period:
-            sql += " LIMIT ?"
-            params.append(query.limit)
-        rows = self.db.execute(sql, params).fetchall()
-        if query.limit is not None and not query.period:
-            self._check_numeric(table, where, params[:-1], query)
-        return self._groups(rows, query, len(key_columns), checks)
+        except sqlite3.OperationalError as error:
+            if "integer overflow" not in str(error):
+                raise
+            # Integer sums past 64 bits become floats, as MongoDB's $sum does.
+            rows = self._fetch_rows(*sql_query.aggregate(sum_function="TOTAL"))
+        bad = sql_query.first_non_numeric(rows)
+        if bad is None and query.limit is not None and not query.period:
+            bad = self._first_hidden_non_numeric(sql_query)
+        if bad is not None:
+            raise NonNumericCollect(bad.field, bad.primitive)
+        return sql_query.groups(rows)
 
-    def _check_numeric(self, table, where, params, query):
+    def _fetch_rows(self, sql, params):
+        cursor = self.db.cursor()
+        cursor.row_factory = sqlite3.Row
+        return cursor.execute(sql, params).fetchall()
+
+    def _first_hidden_non_numeric(self, sql_query):
         """With a limit, groups cut off must not hide a non-number from ``sum``/``mean``."""
-        for collect in query.collect:
-            column = self._column(table, collect.field)
-            if collect.primitive in ("sum", "mean") and column:
-                found = self.db.execute(
-                    f"SELECT 1 FROM {table} WHERE {where}"
-                    f" AND typeof({column}) IN ('text', 'blob') LIMIT 1",
-                    params,
-                ).fetchone()
-                if found:
-                    raise NonNumericCollect(collect.field, collect.primitive)
-
-    def _group_order(self, query, key_columns, group):
-        order = list(group)
-        if query.sort_by is not None and not query.period:
-            direction = " DESC" if query.sort_by.descending else ""
-            field = query.sort_by.field
-            if field == "_count":
-                order.insert(0, f"COUNT(*){direction}")
-            elif field in query.group_by:
-                order.insert(0, key_columns[query.group_by.index(field)] + direction)
-            else:
-                for position, collect in enumerate(query.collect):
-                    if field in (collect.label, collect.field):
-                        order.insert(0, f"{len(group) + 2 + self._offset(query, position)}{direction}")
-                        break
-        return ", ".join(order)
-
-    @staticmethod
-    def _offset(query, position):
-        """Result-column offset of collect ``position`` (sum/mean carry a check column)."""
-        offset = 0
-        for collect in query.collect[:position]:
-            offset += 2 if collect.primitive in ("sum", "mean") else 1
-        return offset
-
-    def _groups(self, rows, query, key_count, checks):
-        for check_index, collect in checks:
-            if any(row[check_index] for row in rows):
-                raise NonNumericCollect(collect.field, collect.primitive)
-        groups = []
-        first_value = key_count + (1 if query.period else 0) + 1
-        for row in rows:
-            keys = tuple(decode(value) for value in row[:key_count])
-            period_start = from_epoch_micros(row[key_count]) if query.period else None
-            values, index = {}, first_value
-            for collect in query.collect:
-                values[collect] = _collected(collect.primitive, row[index])
-                index += 2 if collect.primitive in ("sum", "mean") else 1
-            groups.append(Group(keys, period_start, row[first_value - 1], values))
-        return groups
+        for collect in sql_query.query.collect:
+            if collect.primitive in NUMERIC_PRIMITIVES:
+                probe = sql_query.non_numeric_probe(collect)
+                if probe and self.db.execute(*probe).fetchone():
+                    return collect
+        return None
 
     def time_bounds(self, bucket, query):
-        table = self._table(bucket)
-        where, params = self._where(table, query)
-        if where is None:
+        try:
+            sql, params = self._sql(bucket, query).time_bounds()
+        except NoMatch:
             return None, None
-        low, high = self.db.execute(
-            f"SELECT MIN(ts), MAX(ts) FROM {table} WHERE {where} AND ts IS NOT NULL", params
-        ).fetchone()
+        low, high = self.db.execute(sql, params).fetchone()
         if low is None:
             return None, None
         return from_epoch_micros(low), from_epoch_micros(high)
-
-
-def _aggregate_sql(primitive, column):
-    if primitive == "sum":
-        return f"SUM({column})"
-    if primitive == "mean":
-        return f"AVG({column})"
-    if primitive == "count":
-        return f"COUNT({column})"
-    if primitive == "min":
-        return f"MIN({column})"
-    if primitive == "max":
-        return f"MAX({column})"
-    if primitive == "set":
-        return (
-            f"json_group_array(DISTINCT CASE WHEN typeof({column}) = 'blob' THEN"
-            f" json(CASE WHEN {column} = x'01' THEN 'true' ELSE 'false' END)"
-            f" ELSE {column} END) FILTER (WHERE {column} IS NOT NULL)"
-        )
-    raise ValueError(f"unknown primitive {primitive!r}")
-
-
-def _collected(primitive, value):
-    if primitive == "set":
-        return sorted(json.loads(value) if value else [], key=_sort_key)
-    return decode(value)
 
 
 def _load_record(data):

@@ -320,3 +320,13 @@ def test_time_bounds_ignore_group_keys(store):
 
     assert store.time_bounds("things", Query(group_by=("k",))) == (
         at("2014-01-01T00:00:00Z"), at("2014-01-02T00:00:00Z"))
+
+
+def test_integer_sums_past_64_bits_become_floats(store):
+    big = 2**62
+    custom(store, "huge", [{"k": "a", "n": big}, {"k": "a", "n": big}, {"k": "a", "n": big}])
+
+    [group] = aggregate(store, "huge", group_by=("k",), collect=(Collect("n", "sum"),))
+
+    assert group.values[Collect("n", "sum")] == pytest.approx(3 * big)
+    assert isinstance(group.values[Collect("n", "sum")], float)

@@ -172,3 +172,9 @@ def test_raw_of_an_empty_bucket(store):
     events(store, "empty", [])
 
     assert raw_ids(store, "empty") == []
+
+
+def test_prefix_filter_on_id(names):
+    ids_with_p = raw_ids(names, "names", prefix_filters=(PrefixFilter("_id", "p"),))
+    assert ids_with_p and all(record_id.startswith("p") for record_id in ids_with_p)
+    assert raw_ids(names, "names", prefix_filters=(PrefixFilter("_id", "zzz"),)) == []

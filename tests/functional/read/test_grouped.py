@@ -127,3 +127,18 @@ def test_group_by_boolean_and_number_keys_keep_their_types(app, load_fixture, lo
     assert [(r["eats_people"], r["_count"]) for r in rows] == [(False, 1), (True, 3)]
     load_fixture("animals", "sort_and_limit.json", bucket_type="custom")
     assert data(app, "/animals?group_by=value&limit=1") == [{"value": 3, "_count": 2}]
+
+
+def test_a_mean_past_the_float_range_is_null_not_invalid_json(app, load):
+    load("huge", [{"_timestamp": "2024-01-01T00:00:00Z", "k": "a", "m": 1e308},
+                  {"_timestamp": "2024-01-02T00:00:00Z", "k": "a", "m": 1e308}])
+    response = app.get("/huge?group_by=k&collect=m:mean&collect=m:max")
+    assert "Infinity" not in response.text
+    assert response.json["data"] == [{"k": "a", "_count": 2, "m:mean": None, "m:max": 1e308}]
+
+
+def test_integer_sums_past_64_bits_are_answered(app, load):
+    load("big", [{"_timestamp": f"2024-01-0{day}T00:00:00Z", "k": "a", "n": 2**62}
+                 for day in (1, 2, 3)])
+    [row] = app.get("/big?group_by=k&collect=n:sum").json["data"]
+    assert abs(row["n:sum"] - 3 * 2**62) < 2**12

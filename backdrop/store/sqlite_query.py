@@ -1,0 +1,222 @@
+"""SQL for one ``backdrop.query.Query`` on one SQLite records table.
+
+SQL text is built only from our own names: the records table, the fixed
+columns and the ``c<n>`` key columns the ``fields`` table maps keys to.
+Every value a request carries is a bound parameter. Results are read back
+by column alias, never by position.
+"""
+import json
+from datetime import datetime
+
+from ..periods import PERIODS, epoch_micros, from_epoch_micros
+from ..query import Group, value_order
+
+TRUE, FALSE = b"\x01", b"\x00"
+NUMERIC_PRIMITIVES = ("sum", "mean")
+FIXED_COLUMNS = {"_id": "id", "_timestamp": "ts"}
+PERIOD_COLUMNS = {name: name for name in PERIODS}  # SQL text comes from here, not the query
+
+
+def encode(value):
+    """A record value as stored in a key column: booleans as one-byte BLOBs."""
+    if value is True:
+        return TRUE
+    if value is False:
+        return FALSE
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def decode(value):
+    if value == TRUE:
+        return True
+    if value == FALSE:
+        return False
+    return value
+
+
+def _aggregate(primitive, column, sum_function):
+    if primitive == "sum":
+        return f"{sum_function}({column})"
+    if primitive == "mean":
+        return f"AVG({column})"
+    if primitive == "count":
+        return f"COUNT({column})"
+    if primitive == "min":
+        return f"MIN({column})"
+    if primitive == "max":
+        return f"MAX({column})"
+    if primitive == "set":
+        return (
+            f"json_group_array(DISTINCT CASE WHEN typeof({column}) = 'blob' THEN"
+            f" json(CASE WHEN {column} = x'01' THEN 'true' ELSE 'false' END)"
+            f" ELSE {column} END) FILTER (WHERE {column} IS NOT NULL)"
+        )
+    raise ValueError(f"unknown primitive {primitive!r}")
+
+
+def _collected(primitive, value):
+    if primitive == "set":
+        return sorted(json.loads(value) if value else [], key=value_order)
+    return decode(value)
+
+
+class NoMatch(Exception):
+    """A filter or group key names a key no record has: nothing can match."""
+
+
+class SQLQuery:
+    """The SQL of one query. ``column_for(key)`` gives a key's column or None."""
+
+    def __init__(self, table, query, column_for):
+        self.table = table
+        self.query = query
+        self.column_for = column_for
+
+    def column(self, key):
+        return FIXED_COLUMNS.get(key) or self.column_for(key)
+
+    def where(self):
+        """Conditions and parameters for the window and filters; raises ``NoMatch``."""
+        query = self.query
+        clauses, params = ["1"], []
+        if query.start_at is not None:
+            clauses.append("ts >= ?")
+            params.append(epoch_micros(query.start_at))
+        if query.end_at is not None:
+            clauses.append("ts <= ?" if query.end_inclusive else "ts < ?")
+            params.append(epoch_micros(query.end_at))
+        for filter_ in query.filters:
+            column, values = self.column(filter_.field), self._filter_values(filter_)
+            if column is None or not values:
+                raise NoMatch
+            clauses.append(f"{column} IN ({', '.join(['?'] * len(values))})")
+            params.extend(values)
+        for prefix in query.prefix_filters:
+            column = self.column(prefix.field)
+            if column is None or column == "ts":
+                raise NoMatch
+            clauses.append(f"typeof({column}) = 'text' AND substr({column}, 1, ?) = ?")
+            params.extend([len(prefix.prefix), prefix.prefix])
+        return clauses, params
+
+    @staticmethod
+    def _filter_values(filter_):
+        if filter_.field == "_id":
+            return [value for value in filter_.values if isinstance(value, str)]
+        if filter_.field == "_timestamp":
+            return [epoch_micros(value) for value in filter_.values if isinstance(value, datetime)]
+        return [encode(value) for value in filter_.values]
+
+    def raw(self):
+        clauses, params = self.where()
+        order = ["ts", "seq"]
+        sort_by = self.query.sort_by
+        if sort_by is not None:
+            column = self.column(sort_by.field)
+            if column:
+                order.insert(0, column + (" DESC" if sort_by.descending else ""))
+        sql = f"SELECT data FROM {self.table} WHERE {' AND '.join(clauses)} ORDER BY {', '.join(order)}"
+        if self.query.limit is not None:
+            sql += " LIMIT ?"
+            params.append(self.query.limit)
+        return sql, params
+
+    def time_bounds(self):
+        clauses, params = self.where()
+        return (
+            f"SELECT MIN(ts), MAX(ts) FROM {self.table}"
+            f" WHERE {' AND '.join(clauses)} AND ts IS NOT NULL",
+            params,
+        )
+
+    def _grouping(self):
+        """Group columns (keys, then period) and the conditions that they be present."""
+        keys = []
+        for key in self.query.group_by:
+            column = self.column(key)
+            if column is None:
+                raise NoMatch
+            keys.append(column)
+        period = [PERIOD_COLUMNS[self.query.period]] if self.query.period else []
+        return keys, period, [f"{column} IS NOT NULL" for column in keys + period]
+
+    def aggregate(self, sum_function="SUM"):
+        """``GROUP BY`` keys and period, with aliases ``k<i>``, ``p``, ``n``, ``v<i>``, ``x<i>``.
+
+        ``x<i>`` counts non-numbers met by a ``sum``/``mean`` collect.
+        ``sum_function="TOTAL"`` sums as floats, for when integers overflow.
+        """
+        query = self.query
+        clauses, params = self.where()
+        keys, period, present = self._grouping()
+        clauses += present
+        selects = [f"{column} AS k{index}" for index, column in enumerate(keys)]
+        selects += [f"{column} AS p" for column in period] + ["COUNT(*) AS n"]
+        for index, collect in enumerate(query.collect):
+            column = self.column_for(collect.field) or "NULL"
+            selects.append(f"{_aggregate(collect.primitive, column, sum_function)} AS v{index}")
+            if collect.primitive in NUMERIC_PRIMITIVES:
+                selects.append(f"SUM(typeof({column}) IN ('text', 'blob')) AS x{index}")
+        aliases = [f"k{index}" for index in range(len(keys))] + (["p"] if period else [])
+        sql = f"SELECT {', '.join(selects)} FROM {self.table} WHERE {' AND '.join(clauses)}"
+        if aliases:
+            sql += f" GROUP BY {', '.join(aliases)}"
+        order = self._group_order(aliases)
+        if order:
+            sql += f" ORDER BY {', '.join(order)}"
+        if query.limit is not None and not query.period:
+            sql += " LIMIT ?"
+            params.append(query.limit)
+        return sql, params
+
+    def _group_order(self, aliases):
+        """Keys (then period) ascending, after ``sort_by`` for queries without a period."""
+        query, order = self.query, list(aliases)
+        if query.sort_by is None or query.period:
+            return order
+        direction = " DESC" if query.sort_by.descending else ""
+        field = query.sort_by.field
+        if field == "_count":
+            return [f"n{direction}", *order]
+        if field in query.group_by:
+            return [f"k{query.group_by.index(field)}{direction}", *order]
+        for index, collect in enumerate(query.collect):
+            if field in (collect.label, collect.field):
+                return [f"v{index}{direction}", *order]
+        return order
+
+    def non_numeric_probe(self, collect):
+        """One row if ``collect`` (sum/mean) would meet a non-number anywhere in the query."""
+        clauses, params = self.where()
+        clauses += self._grouping()[2]
+        column = self.column_for(collect.field)
+        if column is None:
+            return None
+        return (
+            f"SELECT 1 FROM {self.table} WHERE {' AND '.join(clauses)}"
+            f" AND typeof({column}) IN ('text', 'blob') LIMIT 1",
+            params,
+        )
+
+    def groups(self, rows):
+        """``Group``s from rows of ``aggregate()`` (``sqlite3.Row``)."""
+        query, groups = self.query, []
+        for row in rows:
+            values = {
+                collect: _collected(collect.primitive, row[f"v{index}"])
+                for index, collect in enumerate(query.collect)
+            }
+            keys = tuple(decode(row[f"k{index}"]) for index in range(len(query.group_by)))
+            period_start = from_epoch_micros(row["p"]) if query.period else None
+            groups.append(Group(keys, period_start, row["n"], values))
+        return groups
+
+    def first_non_numeric(self, rows):
+        """The first sum/mean collect that met a non-number in ``rows``, or None."""
+        for index, collect in enumerate(self.query.collect):
+            if collect.primitive in NUMERIC_PRIMITIVES and any(row[f"x{index}"] for row in rows):
+                return collect
+        return None
+
