@@ -44,8 +44,14 @@ def is_period_start(moment, period):
     return period_start(moment, period) == moment.astimezone(UTC)
 
 
+_FIXED_STEP = {"hour": timedelta(hours=1), "day": timedelta(days=1), "week": timedelta(weeks=1)}
+
+
 def shift(start, period, count=1):
     """``start`` moved by ``count`` periods (negative moves back)."""
+    fixed = _FIXED_STEP.get(period)  # UTC has no DST: hours, days and weeks are fixed
+    if fixed is not None:
+        return start + fixed * count
     return start + _STEP[period] * count
 
 

@@ -2,11 +2,13 @@
 
 Counting, summing and grouping happen in the store (``store.raw``,
 ``store.aggregate``, ``store.time_bounds``). Python only slides relative
-windows, fills empty periods, and sorts and limits the groups of period +
-group_by queries.
+windows, fills empty periods, and for period + group_by queries folds each
+group's per-period rows into its window totals (``totals``) and sorts and
+limits the groups: work bounded by the size of the answer.
 """
 from ..query import Collect, Query, SortBy
 from . import shaping
+from .totals import helper_collects, window_totals
 from .windows import period_window, plain_window
 
 
@@ -87,15 +89,15 @@ class Reader:
         if not window.periods:
             return []
         collect = tuple(dict.fromkeys(self.collects))
+        if params.group_by:
+            collect = helper_collects(collect)
         by_period = self.store.aggregate(
             self.bucket,
             self.query(window, group_by=params.group_by, period=params.period, collect=collect),
         )
         if not params.group_by:
             return shaping.period_rows(by_period, window.periods, params.period, self.collected)
-        totals = self.store.aggregate(
-            self.bucket, self.query(window, group_by=params.group_by, collect=collect)
-        )
+        totals = window_totals(by_period, collect)
         rows = shaping.period_group_rows(
             totals, by_period, window.periods, params.period, params.group_by, self.collected
         )

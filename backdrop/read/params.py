@@ -332,6 +332,19 @@ def _walk(invalid):
         yield from _walk(child)
 
 
+_BOUND = {}
+
+
+def _bound_schema(collectors):
+    """The schema bound to an app's collectors, built once per app, not per request."""
+    cached = _BOUND.get(id(collectors))
+    if cached is None or cached[0] is not collectors:
+        if len(_BOUND) > 32:  # apps come and go in tests; keep only recent ones
+            _BOUND.clear()
+        cached = _BOUND[id(collectors)] = (collectors, ReadSchema().bind(collectors=collectors))
+    return cached[1]
+
+
 def parse_params(multidict, collectors):
     """Validate a query string and return ``ReadParams``.
 
@@ -351,7 +364,7 @@ def parse_params(multidict, collectors):
             raise ParamError(f"{name} may be given only once")
         else:
             cstruct[name] = values[0]
-    schema = ReadSchema().bind(collectors=collectors)
+    schema = _bound_schema(collectors)
     try:
         found = schema.deserialize(cstruct)
     except colander.Invalid as invalid:

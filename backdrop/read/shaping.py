@@ -10,6 +10,7 @@ import io
 import json
 import math
 from datetime import datetime
+from functools import lru_cache
 
 from ..periods import shift
 from ..query import value_order
@@ -63,17 +64,26 @@ def group_rows(groups, group_by, collected):
     ]
 
 
-def period_entry(start, period, group, collected):
-    entry = {"_start_at": format_datetime(start), "_end_at": format_datetime(shift(start, period))}
-    if group is None:
-        return {**entry, "_count": 0, **collected.empty()}
-    return {**entry, "_count": group.count, **collected.values(group.values)}
+@lru_cache(maxsize=16)
+def period_labels(periods, period):
+    """``_start_at``/``_end_at`` of each listed period, formatted once per window."""
+    return tuple(
+        (start, {"_start_at": format_datetime(start), "_end_at": format_datetime(shift(start, period))})
+        for start in periods
+    )
 
 
 def period_rows(groups, periods, period, collected):
     """Every listed period in time order, gap-filled with ``_count`` 0 and nulls."""
     by_start = {group.period_start: group for group in groups}
-    return [period_entry(start, period, by_start.get(start), collected) for start in periods]
+    rows = []
+    for start, labels in period_labels(periods, period):
+        group = by_start.get(start)
+        if group is None:
+            rows.append({**labels, "_count": 0, **collected.empty()})
+        else:
+            rows.append({**labels, "_count": group.count, **collected.values(group.values)})
+    return rows
 
 
 def period_group_rows(totals, groups, periods, period, group_by, collected):

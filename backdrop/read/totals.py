@@ -1,0 +1,53 @@
+"""Window totals of period + group_by queries, combined from the store's per-period rows.
+
+The store already grouped by keys and period; a group's total over the window
+is a fold over its (at most one per period) rows, so the answer costs one
+scan of the records instead of two. ``mean`` is rebuilt from a sum and a
+count of the same field, which ``helper_collects`` asks the store for.
+"""
+from ..query import Collect, Group, value_order
+
+
+def helper_collects(collects):
+    """``collects`` plus the sums and counts that window means are rebuilt from."""
+    extra = []
+    for collect in collects:
+        if collect.primitive == "mean":
+            extra += [Collect(collect.field, "sum"), Collect(collect.field, "count")]
+    return tuple(dict.fromkeys((*collects, *extra)))
+
+
+def _fold(primitive, values):
+    present = [value for value in values if value is not None]
+    if primitive == "count":
+        return sum(present)
+    if primitive == "set":
+        return sorted({(type(v), v): v for items in present for v in items}.values(), key=value_order)
+    if not present:
+        return None
+    if primitive == "sum":
+        return sum(present)
+    if primitive == "min":
+        return min(present, key=value_order)
+    if primitive == "max":
+        return max(present, key=value_order)
+    raise ValueError(f"cannot fold {primitive!r}")
+
+
+def window_totals(rows, collects):
+    """One ``Group`` per key combination (in first-seen order) over all its periods."""
+    by_keys = {}
+    for row in rows:
+        by_keys.setdefault(row.keys, []).append(row)
+    totals = []
+    for keys, in_periods in by_keys.items():
+        values = {}
+        for collect in collects:
+            if collect.primitive == "mean":
+                total = _fold("sum", [r.values[Collect(collect.field, "sum")] for r in in_periods])
+                count = _fold("count", [r.values[Collect(collect.field, "count")] for r in in_periods])
+                values[collect] = total / count if count else None
+            else:
+                values[collect] = _fold(collect.primitive, [r.values[collect] for r in in_periods])
+        totals.append(Group(keys, None, sum(r.count for r in in_periods), values))
+    return totals
