@@ -11,7 +11,13 @@ import secrets
 
 import colander
 
+from .records import is_valid_key
+
 NAME = re.compile(r"\A[a-z0-9][a-z0-9_-]{0,63}\Z")
+# Names the fixed routes of backdrop/routes.py answer before ``/{bucket}``.
+RESERVED_NAMES = frozenset({"data-sets", "sign-in", "sign-out", "not-authorized"})
+MAX_CAPPED_SIZE = 2**31 - 1
+MAX_AGE_EXPECTED = 100 * 365 * 24 * 3600  # a century, in seconds
 
 DEFAULTS = {
     "data_group": None,
@@ -54,7 +60,7 @@ def _bool():
     return _Strict(bool, what="true or false")
 
 
-def _nullable_int():
+def _count():
     return _Strict(int, what="a non-negative integer")
 
 
@@ -93,12 +99,13 @@ class BucketConfigSchema(colander.MappingSchema):
         validator=_name_list,
     )
     capped_size = colander.SchemaNode(
-        _nullable_int(), missing=colander.drop, validator=colander.Range(min=0)
+        _count(), missing=colander.drop, validator=colander.Range(min=0, max=MAX_CAPPED_SIZE)
     )
     max_age_expected = colander.SchemaNode(
         _Strict(int, type(None), what="a non-negative integer or null"),
         missing=colander.drop,
-        validator=lambda node, value: value is not None and colander.Range(min=0)(node, value),
+        validator=lambda node, value: value is not None
+        and colander.Range(min=0, max=MAX_AGE_EXPECTED)(node, value),
     )
     upload_format = colander.SchemaNode(_Strict(str, what="a string"), missing=colander.drop)
     upload_filters = colander.SchemaNode(
@@ -130,7 +137,7 @@ def check_fields(fields, plugins):
         if name not in plugins.upload_filters:
             raise ConfigError(f"upload_filters: {name} is not a registered upload filter")
     for name in cleaned.get("auto_ids") or ():
-        if not re.match(r"\A[A-Za-z_][A-Za-z0-9_]*\Z", name):
+        if not is_valid_key(name):
             raise ConfigError(f"auto_ids: {name} is not a valid field name")
     return cleaned
 
@@ -144,6 +151,9 @@ def new_config(name, fields, plugins):
     """A complete config for a new bucket, and its bearer token (shown once)."""
     if not isinstance(name, str) or not NAME.match(name):
         raise ConfigError("name must match ^[a-z0-9][a-z0-9_-]{0,63}$")
+    if name in RESERVED_NAMES:
+        reserved = ", ".join(sorted(RESERVED_NAMES))
+        raise ConfigError(f"name {name} is reserved ({reserved} are Backdrop's own URLs)")
     cleaned = check_fields(fields, plugins)
     token = cleaned.pop("bearer_token", None) or generate_token()
     config = {"name": name, **DEFAULTS, **cleaned, "token_hash": hash_token(token)}

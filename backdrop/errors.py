@@ -1,6 +1,7 @@
 """One error shape for every API response: ``{"status": "error", "message": ...}``."""
 import logging
 
+from pyramid.exceptions import URLDecodeError
 from pyramid.httpexceptions import HTTPException
 from pyramid.response import Response
 from pyramid.view import exception_view_config, notfound_view_config
@@ -49,9 +50,15 @@ def http_exception_view(exc, request):
     return json_error(exc.code, str(message), dict(exc.headers.items()) if exc.code == 405 else None)
 
 
+@exception_view_config(URLDecodeError)
+def undecodable_url_view(exc, request):
+    return json_error(400, "the URL is not valid UTF-8")
+
+
 @exception_view_config(Exception)
 def unexpected_error_view(exc, request):
-    log.exception("unexpected error answering %s %s", request.method, request.path)
+    # PATH_INFO, not request.path: the path may be what failed to decode.
+    log.exception("unexpected error answering %s %r", request.method, request.environ.get("PATH_INFO"))
     return json_error(500, "internal error")
 
 

@@ -6,6 +6,7 @@ Each module in ``COMMAND_MODULES`` adds its subcommands with
 """
 import argparse
 import importlib
+import os
 import sys
 
 COMMAND_MODULES = (
@@ -32,7 +33,9 @@ class Environment:
 
 
 def build_parser():
-    parser = argparse.ArgumentParser(prog="backdrop", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="backdrop", description="Manage Backdrop buckets, users and records: backdrop COMMAND INI ..."
+    )
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(subparsers)
@@ -49,7 +52,14 @@ def add_command(subparsers, name, func, help):
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
-    env = Environment(args.config_uri)
+    if not os.path.isfile(args.config_uri.split("#", 1)[0]):
+        print(f"backdrop: no such ini file: {args.config_uri}", file=sys.stderr)
+        return 2
+    try:
+        env = Environment(args.config_uri)
+    except SystemExit as refusal:
+        print(refusal, file=sys.stderr)
+        return 2
     if not env.store.ping():
         print(f"backdrop: cannot connect to store {env.settings['backdrop.store_url']}", file=sys.stderr)
         return 2

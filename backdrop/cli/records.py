@@ -30,14 +30,20 @@ def _numbered_records(path, kind):
     """``(line number, record)`` pairs; for a JSON array the number is the record's position."""
     if kind == "json":
         with open(path, encoding="utf-8") as handle:
-            body = json.load(handle)
+            try:
+                body = json.load(handle)
+            except ValueError as error:
+                raise LineError(1, f"not JSON: {error}") from None
         for number, record in enumerate(body if isinstance(body, list) else [body], start=1):
             yield number, record
     elif kind == "ndjson":
         with open(path, encoding="utf-8") as handle:
             for number, line in enumerate(handle, start=1):
                 if line.strip():
-                    yield number, json.loads(line)
+                    try:
+                        yield number, json.loads(line)
+                    except ValueError as error:
+                        raise LineError(number, f"not JSON: {error}") from None
     else:
         with open(path, encoding="utf-8", newline="") as handle:
             reader = csv.reader(handle)
@@ -70,11 +76,12 @@ def import_records(args, env):
     records = (
         pair for pair in _numbered_records(args.file, _kind(args)) if pair[0] >= args.start_line
     )
-    stored = 0
+    stored, resume_at = 0, args.start_line
     with tqdm(desc=f"import {args.bucket}", unit=" records", disable=args.quiet) as progress:
         try:
             while batch := list(islice(records, args.batch_size)):
                 numbers = [number for number, _ in batch]
+                resume_at = numbers[0]  # a refused batch is stored not at all, so resume at its start
                 try:
                     prepared = prepare_batch([record for _, record in batch], config, bucket_type)
                 except RecordError as error:
@@ -86,9 +93,11 @@ def import_records(args, env):
                 progress.update(len(batch))
         except LineError as error:
             progress.close()
+            resume_at = min(resume_at, error.number)
             print(
-                f"backdrop: line {error.number}: {error.reason}\n{stored} records stored;"
-                f" fix the line and resume with --start-line {error.number}",
+                f"backdrop: line {error.number}: {error.reason}\n{stored} records stored"
+                f" (lines before {resume_at}); fix line {error.number} and resume with"
+                f" --start-line {resume_at}",
                 file=sys.stderr,
             )
             return 1

@@ -83,7 +83,7 @@ def test_import_is_atomic_per_batch_and_resumable(capsys, cli_store, tmp_path):
 
     code, _, err = run(capsys, "import", INI, "events", str(source), "--batch-size", "2", "--quiet")
     assert code == 1
-    assert "line 4" in err and "--start-line 4" in err
+    assert "line 4" in err and "--start-line 3" in err  # the refused batch began at line 3
     assert cli_store.count("events") == 2  # the first batch only; the second was refused whole
 
     lines[3] = json.dumps({"_timestamp": "2024-01-04T00:00:00Z", "n": 4})
@@ -127,3 +127,23 @@ def test_console_script_is_installed(store_url):
         [str(script), "list-buckets", INI], capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_a_line_that_is_not_json_is_named_without_a_traceback(capsys, cli_store, tmp_path):
+    run(capsys, "create-bucket", INI, "events")
+    source = tmp_path / "bad.ndjson"
+    source.write_text('{"_timestamp": "2024-01-01T00:00:00Z"}\n{not json\n')
+    code, _, err = run(capsys, "import", INI, "events", str(source), "--quiet")
+    assert code == 1 and "line 2: not JSON" in err and "Traceback" not in err
+    assert cli_store.count("events") == 0
+
+
+def test_a_missing_ini_file_is_a_one_line_error(capsys, store_url, tmp_path):
+    code, _, err = run(capsys, "list-buckets", str(tmp_path / "nowhere.ini"))
+    assert code == 2 and err.strip() == f"backdrop: no such ini file: {tmp_path / 'nowhere.ini'}"
+
+
+def test_reserved_names_are_refused(capsys, cli_store):
+    code, _, err = run(capsys, "create-bucket", INI, "sign-out")
+    assert code == 1 and "reserved" in err
+    assert cli_store.list_buckets() == []

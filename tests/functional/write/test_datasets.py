@@ -337,3 +337,18 @@ def test_delete_twice_is_404_the_second_time(app):
     _create(app, "once")
     assert _call(app, "DELETE", "/data-sets/once").status_int == 200
     assert_error(_call(app, "DELETE", "/data-sets/once"), 404, 'No data set exists with name "once"')
+
+
+@pytest.mark.parametrize("name", ["data-sets", "sign-in", "sign-out", "not-authorized"])
+def test_names_of_backdrops_own_urls_are_refused(app, store, name):
+    before = store.list_buckets()
+    response = app.post_json(f"/data-sets/{name}", {}, headers=ADMIN, status=400)
+    assert "reserved" in response.json["message"]
+    assert store.list_buckets() == before
+
+
+@pytest.mark.parametrize("field", ["capped_size", "max_age_expected"])
+def test_absurdly_large_numbers_are_400_not_500(app, store, field):
+    response = app.post_json("/data-sets/huge", {field: 2**70}, headers=ADMIN, status=400)
+    assert field in response.json["message"]
+    assert store.get_bucket("huge") is None

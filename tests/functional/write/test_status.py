@@ -63,3 +63,8 @@ def test_status_recovers_when_the_store_is_back(app, store, db_path):
     store.close()
     db_path.write_bytes(original)
     assert app.get("/_status").status_int == 200
+
+
+def test_a_url_that_is_not_utf8_is_a_json_400(app):
+    response = app.get("/", extra_environ={"PATH_INFO": "/\xff"}, status=400)
+    assert response.json == {"status": "error", "message": "the URL is not valid UTF-8"}
