@@ -1,0 +1,23 @@
+"""The benchmark script still runs end to end (tiny data set; the timings are not checked)."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_benchmark_runs_and_backdrop_answers_like_direct_sql(tmp_path):
+    out = tmp_path / "results.json"
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "run.py"), "--records", "3000", "--runs", "1",
+         "--out", str(out)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "ANSWER DIFFERS" not in result.stdout
+    results = json.loads(out.read_text())
+    assert results["records"] == 3000
+    assert len(results["queries"]) == 5
+    assert all(query["same_answer"] for query in results["queries"]), results["queries"]
+    assert results["ingest"]["backdrop"] > 0 and results["ingest"]["direct"] > 0
