@@ -80,13 +80,13 @@ _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 def _record_json(record):
-    """The record as kept in ``data``: datetimes as ISO 8601 strings."""
-    if any(name in record for name in DATETIME_FIELDS):
-        record = {
-            key: value.isoformat() if isinstance(value, datetime) else value
-            for key, value in record.items()
-        }
-    return _ENCODER.encode(record)
+    """The record as kept in ``data``, without ``_timestamp`` (the ``ts`` column has it)."""
+    data = dict(record)
+    data.pop("_timestamp", None)
+    for name in ("_start_at", "_end_at"):
+        if name in data:
+            data[name] = data[name].isoformat()
+    return _ENCODER.encode(data)
 
 
 @implementer(IStore)
@@ -377,7 +377,7 @@ class SQLiteStore:
             sql, params = sql_query.raw()
         except NoMatch:
             return []
-        return [_load_record(row[0]) for row in self.db.execute(sql, params)]
+        return [_load_record(data, ts) for data, ts in self.db.execute(sql, params)]
 
     def aggregate(self, bucket, query):
         table = self._table(bucket)
@@ -461,12 +461,14 @@ def _period_slices(query):
     return slices
 
 
-def _load_record(data):
+def _load_record(data, ts):
     record = json.loads(data)
-    for name in DATETIME_FIELDS:
+    for name in ("_start_at", "_end_at"):
         if name in record:
             record[name] = datetime.fromisoformat(record[name])
-    return record
+    if ts is None:
+        return record
+    return {"_timestamp": from_epoch_micros(ts), **record}
 
 
 class _ReadTransaction:

@@ -117,7 +117,7 @@ class SQLQuery:
             column = self.column(sort_by.field)
             if column:
                 order.insert(0, column + (" DESC" if sort_by.descending else ""))
-        sql = f"SELECT data FROM {self.table} WHERE {' AND '.join(clauses)} ORDER BY {', '.join(order)}"
+        sql = f"SELECT data, ts FROM {self.table} WHERE {' AND '.join(clauses)} ORDER BY {', '.join(order)}"
         if self.query.limit is not None:
             sql += " LIMIT ?"
             params.append(self.query.limit)
