@@ -33,7 +33,7 @@ from ..periods import epoch_micros, from_epoch_micros, period_starts_micros, per
 from ..query import value_order
 from ..records import DATETIME_FIELDS
 from .errors import BucketExists, BucketNotFound, DataGroupClash, NonNumericCollect, RecordsRefused
-from .sqlite_query import NUMERIC_PRIMITIVES, NoMatch, SQLQuery, encode
+from .sqlite_query import FALSE, NUMERIC_PRIMITIVES, TRUE, NoMatch, SQLQuery
 
 BUSY_TIMEOUT_MS = 30_000
 # SQLite allows 2,000 columns a table; the fixed columns take 11 of them.
@@ -311,7 +311,8 @@ class SQLiteStore:
             rows.append(
                 (record["_id"], ts, *starts, now,
                  _record_json(record),
-                 *[encode(get(key)) for key in ordered])
+                 *[TRUE if value is True else FALSE if value is False else value
+                   for value in map(get, ordered)])
             )
         db.executemany(sql, rows)
         db.execute("UPDATE buckets SET last_updated = ? WHERE records_table = ?", (now, table))
