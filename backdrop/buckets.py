@@ -80,10 +80,12 @@ class BucketConfigSchema(colander.MappingSchema):
     """Every config field a client may set; unknown fields are refused."""
 
     data_group = colander.SchemaNode(
-        _Strict(str, what="a string"), missing=colander.drop, validator=_address_part
+        _Strict(str, type(None), what="a string or null"), missing=colander.drop,
+        validator=_address_part,
     )
     data_type = colander.SchemaNode(
-        _Strict(str, what="a string"), missing=colander.drop, validator=_address_part
+        _Strict(str, type(None), what="a string or null"), missing=colander.drop,
+        validator=_address_part,
     )
     bucket_type = colander.SchemaNode(_Strict(str, what="a string"), missing=colander.drop)
     bearer_token = colander.SchemaNode(

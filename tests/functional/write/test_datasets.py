@@ -352,3 +352,14 @@ def test_absurdly_large_numbers_are_400_not_500(app, store, field):
     response = app.post_json("/data-sets/huge", {field: 2**70}, headers=ADMIN, status=400)
     assert field in response.json["message"]
     assert store.get_bucket("huge") is None
+
+
+def test_patch_can_clear_the_data_group_address(app, store):
+    app.post_json("/data-sets/addressed", {"data_group": "g", "data_type": "t"}, headers=ADMIN,
+                  status=201)
+    changed = app.patch_json("/data-sets/addressed", {"data_group": None, "data_type": None},
+                             headers=ADMIN).json
+    assert (changed["data_group"], changed["data_type"]) == (None, None)
+    assert store.find_bucket("g", "t") is None
+    half = app.patch_json("/data-sets/addressed", {"data_group": "g"}, headers=ADMIN, status=400)
+    assert "together" in half.json["message"]
