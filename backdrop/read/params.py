@@ -169,6 +169,8 @@ def filter_values(field, value):
         return tuple(candidates)
     if value in ("true", "false"):
         candidates.append(value == "true")
+    elif INTEGER.match(value.removeprefix("-")) and -(2**63) <= int(value) < 2**63:
+        candidates.append(int(value))  # exact, even past the 2**53 a float holds
     elif NUMBER.match(value):
         number = float(value)
         if number.is_integer() and abs(number) < 2**63:

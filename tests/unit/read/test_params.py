@@ -197,3 +197,11 @@ def test_booleans(name):
 def test_format():
     assert parse("format=csv").format == "csv"
     assert "format must be one of json, csv" in error("format=xml")
+
+
+def test_large_integer_filters_stay_exact():
+    from backdrop.read.params import filter_values
+
+    assert filter_values("n", "9007199254740993") == ("9007199254740993", 9007199254740993)
+    assert filter_values("n", "-12") == ("-12", -12)
+    assert filter_values("n", "1.0") == ("1.0", 1)
