@@ -26,6 +26,7 @@ FILTERABLE_INTERNAL = ("_id", "_timestamp")
 SORTABLE_INTERNAL = ("_id", "_timestamp")
 NUMBER = re.compile(r"\A-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?\Z")
 INTEGER = re.compile(r"\A[0-9]+\Z")
+INTEGER_LITERAL = re.compile(r"\A-?(0|[1-9][0-9]*)\Z")
 MAX_INTEGER = 2**63 - 1
 # A "+" in a query string arrives as a space: "...T00:00:00 00:00".
 SPACED_OFFSET = re.compile(r" (\d{2}(:?\d{2})?)\Z")
@@ -169,7 +170,7 @@ def filter_values(field, value):
         return tuple(candidates)
     if value in ("true", "false"):
         candidates.append(value == "true")
-    elif INTEGER.match(value.removeprefix("-")) and -(2**63) <= int(value) < 2**63:
+    elif INTEGER_LITERAL.match(value) and -(2**63) <= int(value) < 2**63:
         candidates.append(int(value))  # exact, even past the 2**53 a float holds
     elif NUMBER.match(value):
         number = float(value)

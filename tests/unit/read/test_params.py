@@ -205,3 +205,9 @@ def test_large_integer_filters_stay_exact():
     assert filter_values("n", "9007199254740993") == ("9007199254740993", 9007199254740993)
     assert filter_values("n", "-12") == ("-12", -12)
     assert filter_values("n", "1.0") == ("1.0", 1)
+
+
+def test_leading_zeros_are_not_numbers():
+    from backdrop.read.params import filter_values
+
+    assert filter_values("n", "007") == ("007",)
