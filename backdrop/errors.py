@@ -59,7 +59,8 @@ def undecodable_url_view(exc, request):
 def unexpected_error_view(exc, request):
     # PATH_INFO, not request.path: the path may be what failed to decode.
     log.exception("unexpected error answering %s %r", request.method, request.environ.get("PATH_INFO"))
-    return json_error(500, "internal error")
+    # Dashboards read from any origin: let them see that it failed, not a CORS error.
+    return json_error(500, "internal error", {"Access-Control-Allow-Origin": "*"})
 
 
 def includeme(config):
