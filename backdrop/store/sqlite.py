@@ -265,8 +265,17 @@ class SQLiteStore:
         return columns.get(key)
 
     def _columns_for_write(self, db, table, keys):
-        """Columns for ``keys``, adding new ones inside the caller's transaction."""
-        columns = dict(self._known_columns(table, db, refresh=True))
+        """Columns for ``keys``, adding new ones inside the caller's transaction.
+
+        A key's column never changes once added, so the cache answers for known
+        keys; only new ones need the current catalogue, read under the write lock
+        (another process may have added them). The cache learns new columns on
+        the next miss after commit, so a rolled-back column is never cached.
+        """
+        columns = self._known_columns(table)
+        if keys - columns.keys():
+            columns = self._known_columns(table, db, refresh=True)
+        columns = dict(columns)
         new_keys = keys - columns.keys()
         if len(columns) + len(new_keys) > MAX_KEYS:
             raise RecordsRefused(
@@ -315,22 +324,21 @@ class SQLiteStore:
                    for value in map(get, ordered)])
             )
         db.executemany(sql, rows)
-        db.execute("UPDATE buckets SET last_updated = ? WHERE records_table = ?", (now, table))
+        self._touch(db, table, now)
         return len(rows)
 
-    def _refresh_columns_after(self, table):
-        with self._columns_lock:
-            self._columns.pop(table, None)
+    @staticmethod
+    def _touch(db, table, now=None):
+        """Record a write to ``table`` now (for ``last_updated``)."""
+        now = now if now is not None else epoch_micros(datetime.now(UTC))
+        db.execute("UPDATE buckets SET last_updated = ? WHERE records_table = ?", (now, table))
 
     def insert(self, bucket, records, capped_size=None):
         with self._write() as db:
             table = self._table(bucket, db)
-            try:
-                stored = self._insert_rows(db, table, records)
-                if capped_size is not None:
-                    self._cap(db, table, capped_size)
-            finally:
-                self._refresh_columns_after(table)
+            stored = self._insert_rows(db, table, records)
+            if capped_size is not None:
+                self._cap(db, table, capped_size)
         return stored
 
     def _cap(self, db, table, capped_size):
@@ -347,15 +355,9 @@ class SQLiteStore:
         with self._write() as db:
             table = self._table(bucket, db)
             db.execute(f"DELETE FROM {table}")
-            try:
-                stored = self._insert_rows(db, table, records)
-                if not records:
-                    now = epoch_micros(datetime.now(UTC))
-                    db.execute(
-                        "UPDATE buckets SET last_updated = ? WHERE records_table = ?", (now, table)
-                    )
-            finally:
-                self._refresh_columns_after(table)
+            stored = self._insert_rows(db, table, records)
+            if not records:
+                self._touch(db, table)  # emptying a bucket is a write too
         return stored
 
     def count(self, bucket):
