@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from backdrop.cli import main
 from backdrop.query import Query
 from backdrop.store import create_store
+from tests.support.cli import run
 
 ROOT = Path(__file__).resolve().parents[2]
 INI = str(ROOT / "development.ini")
@@ -26,12 +26,6 @@ def cli_store(store_url):
     store = create_store(store_url)
     yield store
     store.close()
-
-
-def run(capsys, *args):
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_create_bucket_prints_the_token_once(capsys, cli_store):

@@ -7,6 +7,7 @@ from backdrop.buckets import new_config
 from backdrop.cli import main
 from backdrop.plugins import Registry, make_plugin_manager
 from backdrop.store import create_store
+from tests.support.cli import run
 
 ROOT = Path(__file__).resolve().parents[3]
 INI = str(ROOT / "ini" / "admin.ini")
@@ -22,12 +23,6 @@ def cli_store(db_path, monkeypatch):
         store.create_bucket(new_config(name, {}, plugins)[0])
     yield store
     store.close()
-
-
-def run(capsys, *args):
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_create_user_with_buckets(capsys, cli_store):
