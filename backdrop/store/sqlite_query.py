@@ -23,8 +23,6 @@ def encode(value):
         return TRUE
     if value is False:
         return FALSE
-    if isinstance(value, datetime):
-        return value.isoformat()
     return value
 
 
