@@ -16,6 +16,8 @@ requires = [
     "xlrd>=2.0",
     "tqdm>=4.60",
     "pyramid_chameleon>=0.3",
+    "duckdb>=1.1",
+    "pyarrow>=15",
 ]
 
 tests_require = [

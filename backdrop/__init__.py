@@ -20,6 +20,7 @@ def make_config(settings):
     config.include("pyramid_services")
     config.include(".errors")
     config.include(".store")
+    config.include(".mirror")
     config.include(".plugins")
     config.include(".routes")
     config.include(".status")

@@ -26,7 +26,36 @@ Conventions shared by every method:
 from zope.interface import Attribute, Interface
 
 
-class IStore(Interface):
+class IQueryEngine(Interface):
+    """What the read API asks of whatever answers its queries (``backdrop.query.Query``):
+    the store itself, or the read role's columnar mirror of it (``backdrop.mirror``).
+    Views find it with ``request.find_service(IQueryEngine)``."""
+
+    def raw(bucket, query):
+        """Matching records (see module docstring), sorted and limited per the query.
+
+        Default order is ``_timestamp`` ascending then write order; records
+        without ``_timestamp`` sort first.
+        """
+
+    def aggregate(bucket, query):
+        """Group matching records by ``query.group_by`` keys and ``query.period``.
+
+        Returns a list of ``backdrop.query.Group``: one per distinct key
+        combination (records missing any group key are left out) and period
+        start, with the record count and one value per ``query.collect``
+        entry computed by the database. Rows are ordered by keys then period;
+        for queries without a period the store applies ``query.sort_by`` and
+        ``query.limit`` itself. Raises ``NonNumericCollect`` when ``sum`` or
+        ``mean`` meets a non-numeric value.
+        """
+
+    def time_bounds(bucket, query):
+        """Return ``(earliest, latest)`` ``_timestamp`` of matching records, or
+        ``(None, None)``. Used to slide relative windows (SPEC 3.4)."""
+
+
+class IStore(IQueryEngine):
     url = Attribute("The store URL this store was built from.")
 
     def ping():
@@ -92,26 +121,19 @@ class IStore(Interface):
     def last_updated(bucket):
         """UTC datetime of the newest write to ``bucket``, or None if never written."""
 
-    # -- queries (``backdrop.query.Query``) -----------------------------
-    def raw(bucket, query):
-        """Matching records (see module docstring), sorted and limited per the query.
 
-        Default order is ``_timestamp`` ascending then write order; records
-        without ``_timestamp`` sort first.
-        """
 
-    def aggregate(bucket, query):
-        """Group matching records by ``query.group_by`` keys and ``query.period``.
+class IChangeFeed(Interface):
+    """What a read-side copy of a bucket needs to follow its store (``backdrop.feed``).
 
-        Returns a list of ``backdrop.query.Group``: one per distinct key
-        combination (records missing any group key are left out) and period
-        start, with the record count and one value per ``query.collect``
-        entry computed by the database. Rows are ordered by keys then period;
-        for queries without a period the store applies ``query.sort_by`` and
-        ``query.limit`` itself. Raises ``NonNumericCollect`` when ``sum`` or
-        ``mean`` meets a non-numeric value.
-        """
+    The SQLite store provides it; the columnar mirror (``backdrop.mirror``)
+    follows it. Reading the position must be cheap: it happens on every read.
+    """
 
-    def time_bounds(bucket, query):
-        """Return ``(earliest, latest)`` ``_timestamp`` of matching records, or
-        ``(None, None)``. Used to slide relative windows (SPEC 3.4)."""
+    def feed_position(bucket):
+        """The bucket's current ``FeedPosition``, or None when it does not exist."""
+
+    def feed_changes(bucket, since):
+        """A context manager giving the ``FeedChanges`` from ``since`` (a
+        ``FeedPosition`` or None) to now, read in one consistent snapshot that
+        lasts until the context ends (batches are read lazily inside it)."""

@@ -13,6 +13,7 @@ ENVIRONMENT = {
     "BACKDROP_OAUTH_BASE_URL": "backdrop.oauth.base_url",
     "BACKDROP_OAUTH_CLIENT_ID": "backdrop.oauth.client_id",
     "BACKDROP_OAUTH_CLIENT_SECRET": "backdrop.oauth.client_secret",
+    "BACKDROP_READ_ENGINE": "backdrop.read_engine",
 }
 
 DEFAULTS = {

@@ -54,7 +54,11 @@ def make_app(settings):
 
     yield make
     for test_app in apps:
-        test_app.app.registry["backdrop.store"].close()
+        registry = test_app.app.registry
+        engine = registry.get("backdrop.read_engine")
+        if engine is not None and engine is not registry["backdrop.store"]:
+            engine.close()
+        registry["backdrop.store"].close()
 
 
 @pytest.fixture

@@ -23,12 +23,14 @@ import os
 import secrets
 import sqlite3
 import threading
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 
 from zope.interface import implementer
 
-from ..interfaces import IStore
+from ..feed import FeedChanges, FeedPosition
+from ..interfaces import IChangeFeed, IStore
 from ..periods import epoch_micros, from_epoch_micros, period_starts_micros, periods_between, shift
 from ..query import value_order
 from ..records import DATETIME_FIELDS
@@ -49,6 +51,8 @@ CREATE TABLE IF NOT EXISTS buckets (
     config TEXT NOT NULL,
     records_table TEXT NOT NULL UNIQUE,
     last_updated INTEGER,
+    last_seq INTEGER NOT NULL DEFAULT 0,
+    removed_through INTEGER NOT NULL DEFAULT 0,
     UNIQUE (data_group, data_type)
 );
 CREATE TABLE IF NOT EXISTS users (
@@ -61,6 +65,12 @@ CREATE TABLE IF NOT EXISTS fields (
     col TEXT NOT NULL,
     PRIMARY KEY (records_table, key)
 );
+CREATE TABLE IF NOT EXISTS removals (
+    pos INTEGER PRIMARY KEY AUTOINCREMENT,
+    records_table TEXT NOT NULL,
+    seq INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS removals_by_table ON removals (records_table, pos);
 """
 
 RECORDS_TABLE = """
@@ -73,6 +83,8 @@ CREATE TABLE {t} (
     data TEXT NOT NULL
 );
 CREATE INDEX {t}_ts ON {t} (ts, seq, hour, day, week, month, quarter, year);
+CREATE TRIGGER {t}_removed AFTER DELETE ON {t}
+BEGIN INSERT INTO removals (records_table, seq) VALUES ('{t}', OLD.seq); END;
 """
 
 
@@ -89,7 +101,7 @@ def _record_json(record):
     return _ENCODER.encode(data)
 
 
-@implementer(IStore)
+@implementer(IStore, IChangeFeed)
 class SQLiteStore:
     def __init__(self, url):
         self.url = url
@@ -114,6 +126,8 @@ class SQLiteStore:
         connection.execute("PRAGMA journal_mode = WAL")
         connection.execute("PRAGMA synchronous = FULL")
         connection.execute("PRAGMA foreign_keys = ON")
+        # Rows an upsert replaces fire the removals trigger too (the change feed).
+        connection.execute("PRAGMA recursive_triggers = ON")
         return connection
 
     @property
@@ -126,6 +140,7 @@ class SQLiteStore:
 
     def _ensure_schema(self):
         self.db.executescript(SCHEMA)
+        _add_change_feed(self.db)
 
     def _write(self):
         """A transaction that takes the write lock at once (no lock upgrades, no deadlocks)."""
@@ -209,11 +224,9 @@ class SQLiteStore:
             if row is None:
                 return False
             table = row[0]
-            db.execute(f"DROP TABLE IF EXISTS {table}")
-            db.execute("DELETE FROM fields WHERE records_table = ?", (table,))
+            self._drop_records_table(db, table)
             db.execute("DELETE FROM buckets WHERE name = ?", (name,))
-        with self._columns_lock:
-            self._columns.pop(table, None)
+        self._forget_columns(table)
         return True
 
     # -- users -----------------------------------------------------------------
@@ -291,9 +304,14 @@ class SQLiteStore:
             columns[key] = column
         return columns
 
-    def _insert_rows(self, db, table, records):
+    def _insert_rows(self, db, table, records, last_seq):
+        """Insert ``records`` after write position ``last_seq``; returns the new position.
+
+        Sequence numbers are given here, never reused (not even after the newest
+        rows are deleted), so the change feed can say "everything after N".
+        """
         if not records:
-            return 0
+            return last_seq
         keys = set()
         for record in records:
             keys.update(record)
@@ -303,12 +321,12 @@ class SQLiteStore:
         names = [columns[key] for key in ordered]
         now = epoch_micros(datetime.now(UTC))
         sql = (
-            f"INSERT OR REPLACE INTO {table} (id, ts, hour, day, week, month, quarter, year,"
+            f"INSERT OR REPLACE INTO {table} (seq, id, ts, hour, day, week, month, quarter, year,"
             f" updated, data{''.join(', ' + name for name in names)})"
-            f" VALUES ({', '.join(['?'] * (10 + len(names)))})"
+            f" VALUES ({', '.join(['?'] * (11 + len(names)))})"
         )
         rows = []
-        for record in records:
+        for seq, record in enumerate(records, last_seq + 1):
             timestamp = record.get("_timestamp")
             if timestamp is not None:
                 ts = epoch_micros(timestamp)
@@ -318,47 +336,74 @@ class SQLiteStore:
                 starts = (None,) * 6
             get = record.get
             rows.append(
-                (record["_id"], ts, *starts, now,
+                (seq, record["_id"], ts, *starts, now,
                  _record_json(record),
                  *[TRUE if value is True else FALSE if value is False else value
                    for value in map(get, ordered)])
             )
         db.executemany(sql, rows)
-        self._touch(db, table, now)
-        return len(rows)
+        return last_seq + len(rows)
 
     @staticmethod
-    def _touch(db, table, now=None):
-        """Record a write to ``table`` now (for ``last_updated``)."""
-        now = now if now is not None else epoch_micros(datetime.now(UTC))
-        db.execute("UPDATE buckets SET last_updated = ? WHERE records_table = ?", (now, table))
+    def _touch(db, table, last_seq):
+        """Record a write to ``table`` now (``last_updated``) and its new write position."""
+        db.execute(
+            "UPDATE buckets SET last_updated = ?, last_seq = ? WHERE records_table = ?",
+            (epoch_micros(datetime.now(UTC)), last_seq, table),
+        )
+
+    def _write_position(self, db, bucket):
+        row = db.execute(
+            "SELECT records_table, last_seq FROM buckets WHERE name = ?", (bucket,)
+        ).fetchone()
+        if row is None:
+            raise BucketNotFound(bucket)
+        return row
 
     def insert(self, bucket, records, capped_size=None):
         with self._write() as db:
-            table = self._table(bucket, db)
-            stored = self._insert_rows(db, table, records)
+            table, last_seq = self._write_position(db, bucket)
+            self._touch(db, table, self._insert_rows(db, table, records, last_seq))
             if capped_size is not None:
                 self._cap(db, table, capped_size)
-        return stored
+        return len(records)
 
     def _cap(self, db, table, capped_size):
         if capped_size <= 0:
             db.execute(f"DELETE FROM {table}")
-            return
-        db.execute(
-            f"DELETE FROM {table} WHERE seq < "
-            f"(SELECT seq FROM {table} ORDER BY seq DESC LIMIT 1 OFFSET ?)",
-            (capped_size - 1,),
-        )
+        else:
+            db.execute(
+                f"DELETE FROM {table} WHERE seq < "
+                f"(SELECT seq FROM {table} ORDER BY seq DESC LIMIT 1 OFFSET ?)",
+                (capped_size - 1,),
+            )
+        _prune_removals(db, table)
 
     def replace_all(self, bucket, records):
+        """A new records table (a new feed generation) takes the old one's place.
+
+        Readers see the old records or the new, never a mix, and the old rows
+        are dropped with their table instead of being deleted one by one.
+        """
+        new_table = "records_" + secrets.token_hex(8)
         with self._write() as db:
-            table = self._table(bucket, db)
-            db.execute(f"DELETE FROM {table}")
-            stored = self._insert_rows(db, table, records)
-            if not records:
-                self._touch(db, table)  # emptying a bucket is a write too
-        return stored
+            table, _ = self._write_position(db, bucket)
+            db.executescript_in_transaction(RECORDS_TABLE.format(t=new_table))
+            db.execute("UPDATE buckets SET records_table = ? WHERE name = ?", (new_table, bucket))
+            self._drop_records_table(db, table)
+            self._touch(db, new_table, self._insert_rows(db, new_table, records, 0))
+        self._forget_columns(table)
+        return len(records)
+
+    @staticmethod
+    def _drop_records_table(db, table):
+        db.execute(f"DROP TABLE IF EXISTS {table}")
+        db.execute("DELETE FROM fields WHERE records_table = ?", (table,))
+        db.execute("DELETE FROM removals WHERE records_table = ?", (table,))
+
+    def _forget_columns(self, table):
+        with self._columns_lock:
+            self._columns.pop(table, None)
 
     def count(self, bucket):
         table = self._table(bucket)
@@ -369,6 +414,47 @@ class SQLiteStore:
         if row is None:
             raise BucketNotFound(bucket)
         return from_epoch_micros(row[0]) if row[0] is not None else None
+
+    # -- change feed -----------------------------------------------------------
+    def _feed_position(self, db, bucket):
+        row = db.execute(
+            "SELECT b.records_table, b.last_seq, b.removed_through,"
+            " (SELECT MAX(pos) FROM removals r WHERE r.records_table = b.records_table)"
+            " FROM buckets b WHERE b.name = ?", (bucket,),
+        ).fetchone()
+        if row is None:
+            return None
+        table, written, forgotten, removed = row
+        return FeedPosition(table, written, removed or forgotten, forgotten)
+
+    def feed_position(self, bucket):
+        return self._feed_position(self.db, bucket)
+
+    @contextmanager
+    def feed_changes(self, bucket, since):
+        db = self.db
+        with _ReadTransaction(db):
+            position = self._feed_position(db, bucket)
+            if position is None:
+                raise BucketNotFound(bucket)
+            table = position.generation
+            reset = not position.follows_from(since)
+            removed = []
+            if not reset:
+                removed = [seq for (seq,) in db.execute(
+                    "SELECT seq FROM removals WHERE records_table = ? AND pos > ?",
+                    (table, since.removed),
+                )]
+            fields = db.execute(
+                "SELECT key, col FROM fields WHERE records_table = ? ORDER BY key", (table,)
+            ).fetchall()
+            cursor = db.execute(
+                _feed_select(table, [column for _, column in fields]),
+                (0 if reset else since.written,),
+            )
+            batches = _feed_batches(cursor, [key for key, _ in fields])
+            yield FeedChanges(position, reset, removed, batches)
+            cursor.close()
 
     # -- queries ---------------------------------------------------------------
     def _sql(self, table, query):
@@ -439,6 +525,75 @@ class SQLiteStore:
         if low is None:
             return None, None
         return from_epoch_micros(low), from_epoch_micros(high)
+
+
+# Removals kept per records table for the change feed; a copy further behind rebuilds.
+REMOVALS_KEPT = 100_000
+FEED_CHUNK_ROWS = 65_536
+
+
+def _prune_removals(db, table):
+    """Forget the oldest removals past ``REMOVALS_KEPT`` (and say up to where)."""
+    low, high = db.execute(
+        "SELECT MIN(pos), MAX(pos) FROM removals WHERE records_table = ?", (table,)
+    ).fetchone()
+    if low is None or high - low < 2 * REMOVALS_KEPT:
+        return
+    through = high - REMOVALS_KEPT
+    db.execute("DELETE FROM removals WHERE records_table = ? AND pos <= ?", (table, through))
+    db.execute("UPDATE buckets SET removed_through = ? WHERE records_table = ?", (through, table))
+
+
+def _add_change_feed(db):
+    """Give a store file from before the change feed its columns and triggers."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(buckets)")}
+    if "last_seq" in columns:
+        return
+    with _Transaction(db) as transaction:
+        transaction.execute("ALTER TABLE buckets ADD COLUMN last_seq INTEGER NOT NULL DEFAULT 0")
+        transaction.execute(
+            "ALTER TABLE buckets ADD COLUMN removed_through INTEGER NOT NULL DEFAULT 0")
+        for (table,) in transaction.execute("SELECT records_table FROM buckets").fetchall():
+            trigger = RECORDS_TABLE.format(t=table).split("CREATE TRIGGER", 1)[1]
+            transaction.executescript_in_transaction("CREATE TRIGGER" + trigger)
+            transaction.execute(
+                f"UPDATE buckets SET last_seq = (SELECT COALESCE(MAX(seq), 0) FROM {table})"
+                " WHERE records_table = ?", (table,))
+
+
+def _feed_select(table, columns):
+    """Rows after a write position, each key's values split by type (by SQLite, not Python)."""
+    selects = ["seq", "id", "ts"]
+    for column in columns:
+        selects += [
+            f"CASE WHEN typeof({column}) = 'integer' THEN {column} END",
+            f"CASE WHEN typeof({column}) = 'real' THEN {column} END",
+            f"CASE WHEN typeof({column}) = 'text' THEN {column} END",
+            f"CASE WHEN typeof({column}) = 'blob' THEN {column} = x'01' END",
+        ]
+    return f"SELECT {', '.join(selects)} FROM {table} WHERE seq > ? ORDER BY seq"
+
+
+def _feed_batches(cursor, keys):
+    """Arrow record batches of ``_feed_select`` rows, leaving out empty value columns."""
+    import pyarrow as pa
+
+    from ..feed import ID, SEQ, TIMESTAMP, value_column
+
+    names = [SEQ, ID, TIMESTAMP]
+    types = [pa.int64(), pa.string(), pa.int64()]
+    for key in keys:
+        names += [value_column(key, kind) for kind in ("int", "float", "str", "bool")]
+        types += [pa.int64(), pa.float64(), pa.string(), pa.int8()]
+    while rows := cursor.fetchmany(FEED_CHUNK_ROWS):
+        arrays, kept = [], []
+        for name, kind, values in zip(names, types, zip(*rows, strict=True), strict=True):
+            array = pa.array(values, kind)
+            if array.null_count == len(array) and name not in (SEQ, ID, TIMESTAMP):
+                continue
+            arrays.append(array.cast(pa.bool_()) if kind == pa.int8() else array)
+            kept.append(name)
+        yield pa.RecordBatch.from_arrays(arrays, names=kept)
 
 
 def _period_slices(query):
@@ -519,6 +674,9 @@ class _TransactionConnection:
         return self.connection.executemany(*args)
 
     def executescript_in_transaction(self, script):
-        for statement in script.split(";"):
-            if statement.strip():
+        statement = ""
+        for line in script.splitlines(keepends=True):
+            statement += line
+            if sqlite3.complete_statement(statement):
                 self.connection.execute(statement)
+                statement = ""

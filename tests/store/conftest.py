@@ -1,6 +1,8 @@
 """The ``store`` fixture: every backend, so one contract suite checks them all.
 
 * ``sqlite``: a real SQLite file in the test's temp dir.
+* ``mirror``: the same, with aggregates and time bounds answered by the
+  read role's columnar mirror (DuckDB) following the SQLite store's feed.
 * ``mongodb``: a real server at ``BACKDROP_TEST_MONGO_URL`` (a fresh database
   per test, dropped afterwards), or, when that variable is unset,
   ``mongomock``: an in-process stand-in, not a server. The test ids and the
@@ -10,6 +12,7 @@ import pytest
 
 from backdrop.store import create_store
 from tests.conftest import mongo_backend, mongo_description
+from tests.support.mirrored import MirroredStore
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -18,10 +21,12 @@ def pytest_terminal_summary(terminalreporter):
     terminalreporter.write_line(mongo_description())
 
 
-@pytest.fixture(params=["sqlite", mongo_backend()])
+@pytest.fixture(params=["sqlite", "mirror", mongo_backend()])
 def store(request, tmp_path):
-    if request.param == "sqlite":
-        store = create_store(f"sqlite:///{tmp_path}/store.db")
+    if request.param in ("sqlite", "mirror"):
+        path = tmp_path / "store.db"
+        store = create_store(f"sqlite:///{path}") if request.param == "sqlite" else (
+            MirroredStore(path))
         yield store
         store.close()
     else:

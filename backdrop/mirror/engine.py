@@ -1,0 +1,293 @@
+"""The columnar mirror: aggregates answered by an in-process DuckDB copy of each bucket.
+
+Writes go to the store of record as always. Before each aggregate the
+mirror reads the bucket's feed position (one cheap store query) and, when
+the store has moved on, applies what changed (``backdrop.feed``) in one
+DuckDB transaction: rows removed, rows written, a new generation started
+from nothing. So a read never answers from a state older than the last
+write committed before it began (SPEC 2.2), whichever process wrote.
+
+Raw reads, counts and ``last_updated`` stay on the store, which answers
+them faster than a copy could. The DuckDB file (one per process, in a
+folder next to the store file, see ``files``) keeps what was applied and
+the position it reached, so a restarted process only catches up.
+"""
+import threading
+import time
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+from zope.interface import implementer
+
+from ..feed import ID, SEQ, TIMESTAMP, FeedPosition, split_value_column
+from ..interfaces import IQueryEngine
+from ..store.errors import BucketNotFound, NonNumericCollect
+from .sql import TYPE_SUFFIXES, MirrorQuery, NoMatch, Typed
+
+# Bumped when the mirror's own tables change: an older file is rebuilt, never trusted.
+LAYOUT = 1
+_MICROS = {"hour": 3_600_000_000, "day": 86_400_000_000}
+_DUCK_TYPES = {"int": "BIGINT", "float": "DOUBLE", "str": "VARCHAR", "bool": "BOOLEAN"}
+
+META = """
+CREATE TABLE IF NOT EXISTS mirror_layout (version INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS mirror_buckets (
+    bucket VARCHAR PRIMARY KEY, mtable VARCHAR NOT NULL, generation VARCHAR NOT NULL,
+    written BIGINT NOT NULL, removed BIGINT NOT NULL, forgotten BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS mirror_columns (
+    mtable VARCHAR NOT NULL, key VARCHAR NOT NULL, value_type VARCHAR NOT NULL,
+    col VARCHAR NOT NULL
+);
+"""
+
+
+def _floor(expression, step):
+    return f"({expression} - ((({expression}) % {step}) + {step}) % {step})"
+
+
+def _period_selects():
+    """Period starts from ``ts`` (epoch micros), as ``backdrop.periods`` computes them."""
+    hour, day = _MICROS["hour"], _MICROS["day"]
+    days = f"({_floor('ts', day)} // {day})"
+    return {
+        "hour": _floor("ts", hour),
+        "day": _floor("ts", day),
+        "week": f"(({days} - ((({days} + 3) % 7) + 7) % 7) * {day})",
+        "month": "epoch_us(date_trunc('month', make_timestamp(ts)))",
+        "quarter": "epoch_us(date_trunc('quarter', make_timestamp(ts)))",
+        "year": "epoch_us(date_trunc('year', make_timestamp(ts)))",
+    }
+
+
+@dataclass
+class MirroredBucket:
+    """What the mirror holds of one bucket: its table, columns and feed position."""
+
+    table: str
+    position: FeedPosition | None
+    columns: dict = field(default_factory=dict)  # key -> {value_type: column}
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def typed(self, key):
+        return Typed(self.columns.get(key, {}))
+
+
+@implementer(IQueryEngine)
+class ColumnarMirror:
+    """Answers ``aggregate`` and ``time_bounds`` from DuckDB; everything else from the store."""
+
+    def __init__(self, store, files, memory_limit="256MB", threads=2):
+        self.store = store
+        self.files = files
+        self.config = {"memory_limit": memory_limit, "threads": threads}
+        self._database = None
+        self._opening = threading.Lock()
+        self._local = threading.local()
+        self._cursors = []
+        self._buckets = {}
+        self._buckets_lock = threading.Lock()
+        self.catch_ups = 0  # how many times changes were applied (for tests and metrics)
+        self.catch_up_seconds = 0.0
+
+    # -- the DuckDB file ---------------------------------------------------
+    @property
+    def database(self):
+        """Opened on first use, so processes that never aggregate hold no file."""
+        if self._database is None:
+            with self._opening:
+                if self._database is None:
+                    database = self.files.connect(self.config)
+                    self._load(database)
+                    self._database = database
+        return self._database
+
+    def _load(self, db):
+        """Read what the file holds; a file of another layout is emptied first."""
+        tables = {row[0] for row in db.execute("SELECT table_name FROM information_schema.tables")
+                  .fetchall()}
+        if tables and ("mirror_layout" not in tables or db.execute(
+                "SELECT max(version) FROM mirror_layout").fetchone()[0] != LAYOUT):
+            for table in tables:  # an older layout: start again
+                db.execute(f'DROP TABLE IF EXISTS "{table}"')
+        for statement in META.split(";"):
+            if statement.strip():
+                db.execute(statement)
+        if not db.execute("SELECT count(*) FROM mirror_layout").fetchone()[0]:
+            db.execute("INSERT INTO mirror_layout VALUES (?)", (LAYOUT,))
+        for bucket, table, generation, written, removed, forgotten in db.execute(
+                "SELECT * FROM mirror_buckets").fetchall():
+            state = MirroredBucket(table, FeedPosition(generation, written, removed, forgotten))
+            for key, value_type, column in db.execute(
+                    "SELECT key, value_type, col FROM mirror_columns WHERE mtable = ?",
+                    (table,)).fetchall():
+                state.columns.setdefault(key, {})[value_type] = column
+            self._buckets[bucket] = state
+
+    @property
+    def cursor(self):
+        """This thread's DuckDB connection (cursors of one database are thread-safe apart)."""
+        cursor = getattr(self._local, "cursor", None)
+        if cursor is None:
+            cursor = self._local.cursor = self.database.cursor()
+            self._cursors.append(cursor)
+        return cursor
+
+    def close(self):
+        for cursor in self._cursors:
+            cursor.close()
+        self._cursors = []
+        self._local = threading.local()
+        if self._database is not None:
+            self._database.close()
+            self._database = None
+
+    # -- keeping in step ---------------------------------------------------
+    def current(self, bucket):
+        """The bucket's mirrored state, brought up to the store's position now."""
+        position = self.store.feed_position(bucket)
+        if position is None:
+            self._forget(bucket)
+            raise BucketNotFound(bucket)
+        with self._buckets_lock:
+            state = self._buckets.get(bucket)
+            if state is None:
+                state = self._buckets[bucket] = MirroredBucket(self._new_table_name(), None)
+        if state.position == position:
+            return state
+        with state.lock:
+            if state.position is None or not _covers(state.position, position):
+                self._catch_up(bucket, state)
+        return state
+
+    def _new_table_name(self):
+        taken = {row[0] for row in self.cursor.execute(
+            "SELECT mtable FROM mirror_buckets").fetchall()}
+        taken |= {state.table for state in self._buckets.values()}
+        number = len(taken) + 1
+        while f"m{number}" in taken:
+            number += 1
+        return f"m{number}"
+
+    def _catch_up(self, bucket, state):
+        began = time.perf_counter()
+        cursor = self.cursor
+        with self.store.feed_changes(bucket, state.position) as changes:
+            cursor.execute("BEGIN TRANSACTION")
+            try:
+                columns = {key: dict(types) for key, types in state.columns.items()}
+                if changes.reset:
+                    self._reset_table(cursor, state.table)
+                    columns = {}
+                if changes.removed:
+                    cursor.execute(f"DELETE FROM {state.table} WHERE seq IN"
+                                   " (SELECT unnest(?::BIGINT[]))", (changes.removed,))
+                for batch in changes.batches:
+                    self._append(cursor, state.table, columns, batch)
+                position = changes.position
+                cursor.execute("DELETE FROM mirror_buckets WHERE bucket = ?", (bucket,))
+                cursor.execute("INSERT INTO mirror_buckets VALUES (?, ?, ?, ?, ?, ?)",
+                               (bucket, state.table, position.generation, position.written,
+                                position.removed, position.forgotten))
+                cursor.execute("COMMIT")
+            except BaseException:
+                cursor.execute("ROLLBACK")
+                raise
+        state.columns = columns
+        state.position = position
+        self.catch_ups += 1
+        self.catch_up_seconds += time.perf_counter() - began
+
+    def _reset_table(self, cursor, table):
+        cursor.execute(f"DROP TABLE IF EXISTS {table}")
+        cursor.execute("DELETE FROM mirror_columns WHERE mtable = ?", (table,))
+        periods = ", ".join(f"{name} BIGINT" for name in _period_selects())
+        cursor.execute(f"CREATE TABLE {table} (seq BIGINT, id VARCHAR, ts BIGINT, {periods})")
+
+    def _append(self, cursor, table, columns, batch):
+        """Insert one feed batch, adding a column for each key and type new to the bucket."""
+        names = []
+        for name in batch.schema.names:
+            if name in (SEQ, ID, TIMESTAMP):
+                names.append({SEQ: "seq", ID: "id", TIMESTAMP: "ts"}[name])
+                continue
+            key, value_type = split_value_column(name)
+            types = columns.setdefault(key, {})
+            if value_type not in types:
+                column = f"c{sum(len(t) for t in columns.values())}_{TYPE_SUFFIXES[value_type]}"
+                cursor.execute(f"ALTER TABLE {table} ADD COLUMN {column} {_DUCK_TYPES[value_type]}")
+                cursor.execute("INSERT INTO mirror_columns VALUES (?, ?, ?, ?)",
+                               (table, key, value_type, column))
+                types[value_type] = column
+            names.append(types[value_type])
+        incoming = batch.rename_columns(names)  # our own column names: no key reaches SQL
+        view = f"incoming_{threading.get_ident()}"
+        cursor.register(view, pa.Table.from_batches([incoming]))
+        try:
+            periods = _period_selects()
+            cursor.execute(
+                f"INSERT INTO {table} ({', '.join(names + list(periods))})"
+                f" SELECT {', '.join(names + list(periods.values()))} FROM {view}")
+        finally:
+            cursor.unregister(view)
+
+    def _forget(self, bucket):
+        with self._buckets_lock:
+            state = self._buckets.pop(bucket, None)
+        if state is not None:
+            cursor = self.cursor
+            cursor.execute(f"DROP TABLE IF EXISTS {state.table}")
+            cursor.execute("DELETE FROM mirror_buckets WHERE bucket = ?", (bucket,))
+            cursor.execute("DELETE FROM mirror_columns WHERE mtable = ?", (state.table,))
+
+    # -- IQueryEngine ------------------------------------------------------
+    def raw(self, bucket, query):
+        return self.store.raw(bucket, query)
+
+    def aggregate(self, bucket, query):
+        state = self.current(bucket)
+        mirror_query = MirrorQuery(state.table, query, state.typed)
+        try:
+            sql, params = mirror_query.aggregate()
+        except NoMatch:
+            return []
+        result = self.cursor.execute(sql, params)
+        names = [column[0] for column in result.description]
+        rows = result.fetchall()
+        bad = mirror_query.first_non_numeric(rows, names)
+        if bad is None and query.limit is not None and not query.period:
+            bad = self._first_hidden_non_numeric(mirror_query)
+        if bad is not None:
+            raise NonNumericCollect(bad.field, bad.primitive)
+        return mirror_query.groups(rows, names)
+
+    def _first_hidden_non_numeric(self, mirror_query):
+        """With a limit, groups cut off must not hide a non-number from ``sum``/``mean``."""
+        for collect in mirror_query.query.collect:
+            if collect.primitive in ("sum", "mean"):
+                try:
+                    probe = mirror_query.non_numeric_probe(collect)
+                except NoMatch:
+                    return None
+                if probe and self.cursor.execute(*probe).fetchone():
+                    return collect
+        return None
+
+    def time_bounds(self, bucket, query):
+        state = self.current(bucket)
+        try:
+            sql, params = MirrorQuery(state.table, query, state.typed).time_bounds()
+        except NoMatch:
+            return None, None
+        low, high = self.cursor.execute(sql, params).fetchone()
+        if low is None:
+            return None, None
+        from ..periods import from_epoch_micros
+
+        return from_epoch_micros(low), from_epoch_micros(high)
+
+
+def _covers(held, wanted):
+    """The mirror at ``held`` already includes every change up to ``wanted``."""
+    return (held.generation == wanted.generation and held.written == wanted.written
+            and held.removed == wanted.removed)

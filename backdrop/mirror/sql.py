@@ -1,0 +1,437 @@
+"""DuckDB SQL for one ``backdrop.query.Query`` on one mirror table.
+
+The mirror keeps each record key's values in one column per value type
+(``<col>_i`` BIGINT, ``_f`` DOUBLE, ``_s`` VARCHAR, ``_b`` BOOLEAN; only the
+types the key has held exist). SQL text is built only from our own column
+names; every value a request carries is a bound parameter. Each output is
+read back by alias and reduced by ``backdrop.mixed``, the rules every engine
+shares: numbers compare as numbers, an integer stands for an equal float,
+booleans are never numbers, and the one value order sorts mixed types.
+"""
+from datetime import datetime
+
+from .. import mixed
+from ..periods import PERIODS, epoch_micros, from_epoch_micros
+from ..query import Group
+
+NUMERIC_PRIMITIVES = ("sum", "mean")
+PERIOD_COLUMNS = {name: name for name in PERIODS}  # SQL text comes from here, not the query
+TYPE_SUFFIXES = {"int": "i", "float": "f", "str": "s", "bool": "b"}
+# A float is an integer label when integral and inside BIGINT's range.
+_INTEGRAL = "({f} = trunc({f}) AND {f} >= -9223372036854775808.0 AND {f} < 9223372036854775808.0)"
+
+
+class NoMatch(Exception):
+    """A filter or group key can match no record: the answer is empty."""
+
+
+class Typed:
+    """One key's value columns: ``i``, ``f``, ``s``, ``b`` (None where the key never held that type)."""
+
+    def __init__(self, columns):
+        self.i = columns.get("int")
+        self.f = columns.get("float")
+        self.s = columns.get("str")
+        self.b = columns.get("bool")
+
+    def present(self):
+        return [column for column in (self.i, self.f, self.s, self.b) if column]
+
+    def not_null(self):
+        present = self.present()
+        if not present:
+            raise NoMatch
+        return "(" + " OR ".join(f"{column} IS NOT NULL" for column in present) + ")"
+
+    def non_numbers(self):
+        return [column for column in (self.s, self.b) if column]
+
+
+class MirrorQuery:
+    """The SQL of one query. ``typed_for(key)`` gives a key's ``Typed`` columns."""
+
+    def __init__(self, table, query, typed_for):
+        self.table = table
+        self.query = query
+        self.typed_for = typed_for
+
+    # -- conditions --------------------------------------------------------
+    def where(self):
+        """Conditions and parameters for the window and filters; raises ``NoMatch``."""
+        query = self.query
+        clauses, params = ["TRUE"], []
+        if query.start_at is not None:
+            clauses.append("ts >= ?")
+            params.append(epoch_micros(query.start_at))
+        if query.end_at is not None:
+            clauses.append("ts <= ?" if query.end_inclusive else "ts < ?")
+            params.append(epoch_micros(query.end_at))
+        for filter_ in query.filters:
+            clause, values = self._filter(filter_)
+            clauses.append(clause)
+            params.extend(values)
+        for prefix in query.prefix_filters:
+            if prefix.field == "_id":
+                column = "id"
+            elif prefix.field == "_timestamp":
+                raise NoMatch
+            else:
+                column = self.typed_for(prefix.field).s
+                if column is None:
+                    raise NoMatch
+            clauses.append(f"starts_with({column}, ?)")
+            params.append(prefix.prefix)
+        return clauses, params
+
+    def _filter(self, filter_):
+        """``(clause, params)`` matching any of the filter's values; numbers as numbers."""
+        if filter_.field == "_id":
+            return self._any_of("id", [v for v in filter_.values if isinstance(v, str)])
+        if filter_.field == "_timestamp":
+            return self._any_of(
+                "ts", [epoch_micros(v) for v in filter_.values if isinstance(v, datetime)])
+        typed = self.typed_for(filter_.field)
+        by_column = {}
+        for value in filter_.values:
+            for column, match in _matches(typed, value):
+                by_column.setdefault(column, []).append(match)
+        if not by_column:
+            raise NoMatch
+        clauses, params = [], []
+        for column, values in by_column.items():
+            clauses.append(f"{column} IN ({', '.join(['?'] * len(values))})")
+            params.extend(values)
+        return "(" + " OR ".join(clauses) + ")", params
+
+    @staticmethod
+    def _any_of(column, values):
+        if not values:
+            raise NoMatch
+        return f"{column} IN ({', '.join(['?'] * len(values))})", values
+
+    # -- raw-free reads ----------------------------------------------------
+    def time_bounds(self):
+        clauses, params = self.where()
+        return (
+            f"SELECT MIN(ts), MAX(ts) FROM {self.table}"
+            f" WHERE {' AND '.join(clauses)} AND ts IS NOT NULL",
+            params,
+        )
+
+    def aggregate(self):
+        """``GROUP BY`` keys and period; see ``groups`` for reading the rows back."""
+        query = self.query
+        clauses, params = self.where()
+        selects, group_aliases, order = [], [], []
+        for index, key in enumerate(query.group_by):
+            typed = self.typed_for(key)
+            clauses.append(typed.not_null())
+            key_selects, key_order = _group_key(typed, f"k{index}")
+            selects += key_selects
+            group_aliases += [alias for _, alias, grouped in key_selects if grouped]
+            order.append(key_order)
+        if query.period:
+            column = PERIOD_COLUMNS[query.period]
+            clauses.append(f"{column} IS NOT NULL")
+            selects.append((column, "p", True))
+            group_aliases.append("p")
+            order.append(["p"])
+        selects.append(("COUNT(*)", "n", False))
+        collect_orders = []
+        for index, collect in enumerate(query.collect):
+            collect_selects, collect_order = _collect(
+                collect.primitive, self.typed_for(collect.field), f"v{index}")
+            selects += collect_selects
+            collect_orders.append(collect_order)
+        sql = (
+            f"SELECT {', '.join(f'{expression} AS {alias}' for expression, alias, _ in selects)}"
+            f" FROM {self.table} WHERE {' AND '.join(clauses)}"
+        )
+        if group_aliases:
+            sql += f" GROUP BY {', '.join(group_aliases)}"
+        terms = self._sort_terms(order, collect_orders) + [
+            f"{term} ASC NULLS FIRST" for key_order in order for term in key_order]
+        if terms:
+            sql += f" ORDER BY {', '.join(terms)}"
+        if query.limit is not None and not query.period:
+            sql += " LIMIT ?"
+            params.append(query.limit)
+        return sql, params
+
+    def _sort_terms(self, key_orders, collect_orders):
+        """``sort_by`` first (queries without a period), then keys ascending."""
+        query = self.query
+        if query.sort_by is None or query.period:
+            return []
+        descending = query.sort_by.descending
+        field = query.sort_by.field
+        if field == "_count":
+            terms = ["n"]
+        elif field in query.group_by:
+            terms = key_orders[query.group_by.index(field)]
+        else:
+            terms = next((collect_orders[index] for index, collect in enumerate(query.collect)
+                          if field in (collect.label, collect.field)), [])
+        return [f"{term} DESC NULLS LAST" if descending else f"{term} ASC NULLS FIRST"
+                for term in terms]
+
+    def non_numeric_probe(self, collect):
+        """One row if ``collect`` (sum/mean) would meet a non-number anywhere in the query."""
+        typed = self.typed_for(collect.field)
+        if not typed.non_numbers():
+            return None
+        clauses, params = self.where()
+        for key in self.query.group_by:
+            clauses.append(self.typed_for(key).not_null())
+        if self.query.period:
+            clauses.append(f"{PERIOD_COLUMNS[self.query.period]} IS NOT NULL")
+        either = " OR ".join(f"{column} IS NOT NULL" for column in typed.non_numbers())
+        return (f"SELECT 1 FROM {self.table} WHERE {' AND '.join(clauses)} AND ({either})"
+                " LIMIT 1", params)
+
+    def groups(self, rows, names):
+        """``Group``s from ``aggregate()`` rows (tuples, with column ``names``)."""
+        query, groups = self.query, []
+        for values in rows:
+            row = dict(zip(names, values, strict=True))
+            keys = tuple(_key_value(row, f"k{index}") for index in range(len(query.group_by)))
+            collected = {
+                collect: _collected(collect.primitive, row, f"v{index}")
+                for index, collect in enumerate(query.collect)
+            }
+            period_start = from_epoch_micros(row["p"]) if query.period else None
+            groups.append(Group(keys, period_start, row["n"], collected))
+        return groups
+
+    def first_non_numeric(self, rows, names):
+        """The first sum/mean collect that met a non-number in ``rows``, or None."""
+        for index, collect in enumerate(self.query.collect):
+            alias = f"v{index}x"
+            if collect.primitive in NUMERIC_PRIMITIVES and alias in names:
+                position = names.index(alias)
+                if any(row[position] for row in rows):
+                    return collect
+        return None
+
+
+def _matches(typed, value):
+    """``(column, bound value)`` pairs under which a stored value equals ``value``."""
+    if isinstance(value, bool):
+        return [(typed.b, value)] if typed.b else []
+    if isinstance(value, int):
+        found = [(typed.i, value)] if typed.i else []
+        if typed.f and float(value) == value:  # exact: 2**53 + 1 equals no float
+            found.append((typed.f, float(value)))
+        return found
+    if isinstance(value, float):
+        found = [(typed.f, value)] if typed.f else []
+        if typed.i and value.is_integer() and mixed.INT64_MIN <= value <= mixed.INT64_MAX:
+            found.append((typed.i, int(value)))
+        return found
+    if isinstance(value, str):
+        return [(typed.s, value)] if typed.s else []
+    return []
+
+
+def _group_key(typed, alias):
+    """Selects ``(expression, alias, grouped)`` for one group key, and its ORDER BY terms.
+
+    Integral floats group with the equal integer (``<alias>i``); ``<alias>n``
+    says whether a member really was an integer, which decides the label.
+    """
+    selects = []
+    integral = _INTEGRAL.format(f=typed.f) if typed.f else None
+    if typed.i and typed.f:
+        selects.append((f"COALESCE({typed.i}, CASE WHEN {integral} THEN {typed.f}::BIGINT END)",
+                        f"{alias}i", True))
+        selects.append((f"bool_or({typed.i} IS NOT NULL)", f"{alias}n", False))
+    elif typed.i:
+        selects.append((typed.i, f"{alias}i", True))
+    elif typed.f:
+        selects.append((f"CASE WHEN {integral} THEN {typed.f}::BIGINT END", f"{alias}i", True))
+        selects.append(("FALSE", f"{alias}n", False))
+    if typed.f:
+        selects.append((f"CASE WHEN NOT {integral} THEN {typed.f} END", f"{alias}f", True))
+    if typed.s:
+        selects.append((typed.s, f"{alias}s", True))
+    if typed.b:
+        selects.append((typed.b, f"{alias}b", True))
+    names = {name[len(alias):] for _, name, _ in selects}
+    order = _value_order_terms(
+        number=_number(f"{alias}i" if "i" in names else None, f"{alias}f" if "f" in names else None),
+        exact_int=f"{alias}i" if "i" in names else None,
+        string=f"{alias}s" if "s" in names else None,
+        boolean=f"{alias}b" if "b" in names else None,
+    )
+    return selects, order
+
+
+def _number(int_alias, float_alias):
+    """A DOUBLE expression ordering an exact integer and a float alias (one is NULL)."""
+    parts = [f"{int_alias}::DOUBLE" if int_alias else None, float_alias]
+    parts = [part for part in parts if part]
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else f"COALESCE({parts[1]}, {parts[0]})"
+
+
+def _value_order_terms(number, exact_int, string, boolean):
+    """ORDER BY terms for a typed value: NULL, numbers, strings, booleans (``value_order``)."""
+    ranks = []
+    if number:
+        ranks.append(f"WHEN {number} IS NOT NULL THEN 1")
+    if string:
+        ranks.append(f"WHEN {string} IS NOT NULL THEN 2")
+    if boolean:
+        ranks.append(f"WHEN {boolean} IS NOT NULL THEN 3")
+    if not ranks:
+        return []
+    terms = [f"CASE {' '.join(ranks)} ELSE 0 END"]
+    terms += [term for term in (number, exact_int, string, boolean) if term]
+    return terms
+
+
+def _collect(primitive, typed, alias):
+    """Selects and ORDER BY terms for one collect: partial results per value type."""
+    count_terms = [f"COUNT({column})" for column in typed.present()] or ["0"]
+    non_numbers = [f"COUNT({column})" for column in typed.non_numbers()]
+    check = [(" + ".join(non_numbers), f"{alias}x", False)] if non_numbers else []
+    if primitive == "count":
+        expression = " + ".join(count_terms)
+        return [(expression, f"{alias}c", False)], [f"{alias}c"]
+    if primitive in ("sum", "mean"):
+        selects = []
+        if typed.i:
+            selects.append((f"SUM({typed.i})", f"{alias}si", False))
+        if typed.f:
+            selects.append((f"SUM({typed.f})", f"{alias}sf", False))
+        numeric_count = " + ".join(f"COUNT({c})" for c in (typed.i, typed.f) if c) or "0"
+        selects.append((numeric_count, f"{alias}n", False))
+        total = _double_total(typed, alias)
+        if primitive == "sum":
+            order = [f"{total}"] if total else []
+            if typed.i and not typed.f:
+                order = [f"{alias}si"]
+        else:
+            order = [f"({total}) / NULLIF({alias}n, 0)"] if total else []
+        return selects + check, order
+    if primitive in ("min", "max"):
+        function = "MIN" if primitive == "min" else "MAX"
+        selects = [(f"{function}({column})", f"{alias}{TYPE_SUFFIXES[kind]}", False)
+                   for kind, column in (("int", typed.i), ("float", typed.f), ("str", typed.s),
+                                        ("bool", typed.b)) if column]
+        names = {name[len(alias):] for _, name, _ in selects}
+        pick = "LEAST" if primitive == "min" else "GREATEST"
+        number = None
+        if "i" in names and "f" in names:
+            number = f"{pick}({alias}i::DOUBLE, {alias}f)"
+        elif "i" in names:
+            number = f"{alias}i::DOUBLE"
+        elif "f" in names:
+            number = f"{alias}f"
+        if primitive == "max":
+            order = _max_order_terms(number, alias, names)
+        else:
+            order = _min_order_terms(number, alias, names)
+        return selects, order
+    if primitive == "set":
+        selects = [(f"list(DISTINCT {column}) FILTER (WHERE {column} IS NOT NULL)",
+                    f"{alias}{TYPE_SUFFIXES[kind]}", False)
+                   for kind, column in (("int", typed.i), ("float", typed.f), ("str", typed.s),
+                                        ("bool", typed.b)) if column]
+        return selects, []  # sets are not sorted by (neither engine orders by them)
+    raise ValueError(f"unknown primitive {primitive!r}")
+
+
+def _double_total(typed, alias):
+    parts = []
+    if typed.i:
+        parts.append(f"COALESCE({alias}si::DOUBLE, 0)")
+    if typed.f:
+        parts.append(f"COALESCE({alias}sf, 0)")
+    if not parts:
+        return None
+    # NULL when the group held no number, so it sorts first like a NULL sum.
+    return f"CASE WHEN {alias}n > 0 THEN {' + '.join(parts)} END"
+
+
+def _min_order_terms(number, alias, names):
+    """The minimum is of the lowest type present: numbers, then strings, then booleans."""
+    ranks, terms = [], []
+    if number:
+        ranks.append(f"WHEN {number} IS NOT NULL THEN 1")
+    if "s" in names:
+        ranks.append(f"WHEN {alias}s IS NOT NULL THEN 2")
+    if "b" in names:
+        ranks.append(f"WHEN {alias}b IS NOT NULL THEN 3")
+    if not ranks:
+        return []
+    terms.append(f"CASE {' '.join(ranks)} ELSE 0 END")
+    if number:
+        terms.append(f"CASE WHEN {number} IS NOT NULL THEN {number} END")
+    if "s" in names:
+        terms.append(f"CASE WHEN {number or 'NULL'} IS NULL THEN {alias}s END")
+    if "b" in names:
+        nothing_lower = " AND ".join(
+            f"{term} IS NULL" for term in (number, f"{alias}s" if "s" in names else None) if term)
+        terms.append(f"CASE WHEN {nothing_lower or 'TRUE'} THEN {alias}b END")
+    return terms
+
+
+def _max_order_terms(number, alias, names):
+    ranks, terms = [], []
+    if "b" in names:
+        ranks.append(f"WHEN {alias}b IS NOT NULL THEN 3")
+    if "s" in names:
+        ranks.append(f"WHEN {alias}s IS NOT NULL THEN 2")
+    if number:
+        ranks.append(f"WHEN {number} IS NOT NULL THEN 1")
+    if not ranks:
+        return []
+    terms.append(f"CASE {' '.join(ranks)} ELSE 0 END")
+    if "b" in names:
+        terms.append(f"{alias}b")
+    if "s" in names:
+        higher = f"{alias}b IS NULL" if "b" in names else "TRUE"
+        terms.append(f"CASE WHEN {higher} THEN {alias}s END")
+    if number:
+        higher = " AND ".join(f"{alias}{suffix} IS NULL" for suffix in "bs" if suffix in names)
+        terms.append(f"CASE WHEN {higher or 'TRUE'} THEN {number} END")
+    return terms
+
+
+def _key_value(row, alias):
+    """A group label from its typed parts (exactly one is not NULL)."""
+    if row.get(f"{alias}i") is not None:
+        has_int = row.get(f"{alias}n", True)
+        return mixed.number_label(row[f"{alias}i"], has_int)
+    for suffix in ("f", "s", "b"):
+        value = row.get(f"{alias}{suffix}")
+        if value is not None:
+            return value
+    return None
+
+
+def _collected(primitive, row, alias):
+    if primitive == "count":
+        return int(row[f"{alias}c"])
+    if primitive == "sum":
+        if not row[f"{alias}n"]:
+            return None
+        return mixed.combine_sum(_int(row.get(f"{alias}si")), row.get(f"{alias}sf"))
+    if primitive == "mean":
+        return mixed.combine_mean(_int(row.get(f"{alias}si")), row.get(f"{alias}sf"),
+                                  row[f"{alias}n"])
+    parts = [row.get(f"{alias}{suffix}") for suffix in "ifsb"]
+    if primitive == "min":
+        return mixed.lowest(parts)
+    if primitive == "max":
+        return mixed.highest(parts)
+    if primitive == "set":
+        return mixed.distinct_sorted([value for part in parts if part for value in part])
+    raise ValueError(f"unknown primitive {primitive!r}")
+
+
+def _int(value):
+    return None if value is None else int(value)
+
