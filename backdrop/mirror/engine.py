@@ -12,6 +12,7 @@ them faster than a copy could. The DuckDB file (one per process, in a
 folder next to the store file, see ``files``) keeps what was applied and
 the position it reached, so a restarted process only catches up.
 """
+import secrets
 import threading
 import time
 from dataclasses import dataclass, field
@@ -23,6 +24,10 @@ from ..feed import ID, SEQ, TIMESTAMP, FeedPosition, split_value_column
 from ..interfaces import IQueryEngine
 from ..store.errors import BucketNotFound, NonNumericCollect
 from .sql import TYPE_SUFFIXES, MirrorQuery, NoMatch, Typed
+
+# Arrow's default pool keeps freed memory for reuse; the mirror's loads are
+# bursts, so give it back to the system between them (bounded process memory).
+pa.set_memory_pool(pa.system_memory_pool())
 
 # Bumped when the mirror's own tables change: an older file is rebuilt, never trusted.
 LAYOUT = 1
@@ -115,6 +120,10 @@ class ColumnarMirror:
                 db.execute(statement)
         if not db.execute("SELECT count(*) FROM mirror_layout").fetchone()[0]:
             db.execute("INSERT INTO mirror_layout VALUES (?)", (LAYOUT,))
+        held = {row[0] for row in db.execute("SELECT mtable FROM mirror_buckets").fetchall()}
+        for table in tables - held - {"mirror_layout", "mirror_buckets", "mirror_columns"}:
+            db.execute(f'DROP TABLE IF EXISTS "{table}"')  # left by a rebuild that crashed
+            db.execute("DELETE FROM mirror_columns WHERE mtable = ?", (table,))
         for bucket, table, generation, written, removed, forgotten in db.execute(
                 "SELECT * FROM mirror_buckets").fetchall():
             state = MirroredBucket(table, FeedPosition(generation, written, removed, forgotten))
@@ -145,6 +154,7 @@ class ColumnarMirror:
     # -- keeping in step ---------------------------------------------------
     def current(self, bucket):
         """The bucket's mirrored state, brought up to the store's position now."""
+        self.database  # noqa: B018 -- opening it loads what a previous run kept
         position = self.store.feed_position(bucket)
         if position is None:
             self._forget(bucket)
@@ -152,7 +162,7 @@ class ColumnarMirror:
         with self._buckets_lock:
             state = self._buckets.get(bucket)
             if state is None:
-                state = self._buckets[bucket] = MirroredBucket(self._new_table_name(), None)
+                state = self._buckets[bucket] = MirroredBucket(None, None)
         if state.position == position:
             return state
         with state.lock:
@@ -160,49 +170,75 @@ class ColumnarMirror:
                 self._catch_up(bucket, state)
         return state
 
-    def _new_table_name(self):
-        taken = {row[0] for row in self.cursor.execute(
-            "SELECT mtable FROM mirror_buckets").fetchall()}
-        taken |= {state.table for state in self._buckets.values()}
-        number = len(taken) + 1
-        while f"m{number}" in taken:
-            number += 1
-        return f"m{number}"
-
     def _catch_up(self, bucket, state):
         began = time.perf_counter()
-        cursor = self.cursor
         with self.store.feed_changes(bucket, state.position) as changes:
-            cursor.execute("BEGIN TRANSACTION")
-            try:
-                columns = {key: dict(types) for key, types in state.columns.items()}
-                if changes.reset:
-                    self._reset_table(cursor, state.table)
-                    columns = {}
-                if changes.removed:
-                    cursor.execute(f"DELETE FROM {state.table} WHERE seq IN"
-                                   " (SELECT unnest(?::BIGINT[]))", (changes.removed,))
-                for batch in changes.batches:
-                    self._append(cursor, state.table, columns, batch)
-                position = changes.position
-                cursor.execute("DELETE FROM mirror_buckets WHERE bucket = ?", (bucket,))
-                cursor.execute("INSERT INTO mirror_buckets VALUES (?, ?, ?, ?, ?, ?)",
-                               (bucket, state.table, position.generation, position.written,
-                                position.removed, position.forgotten))
-                cursor.execute("COMMIT")
-            except BaseException:
-                cursor.execute("ROLLBACK")
-                raise
-        state.columns = columns
-        state.position = position
+            if changes.reset or state.table is None:
+                self._rebuild(bucket, state, changes)
+            else:
+                self._apply(bucket, state, changes)
+        state.position = changes.position
         self.catch_ups += 1
         self.catch_up_seconds += time.perf_counter() - began
 
-    def _reset_table(self, cursor, table):
-        cursor.execute(f"DROP TABLE IF EXISTS {table}")
-        cursor.execute("DELETE FROM mirror_columns WHERE mtable = ?", (table,))
+    def _apply(self, bucket, state, changes):
+        """Removals and new rows in one transaction: readers see all of it or none."""
+        cursor = self.cursor
+        columns = {key: dict(types) for key, types in state.columns.items()}
+        cursor.execute("BEGIN TRANSACTION")
+        try:
+            if changes.removed:
+                cursor.execute(f"DELETE FROM {state.table} WHERE seq IN"
+                               " (SELECT unnest(?::BIGINT[]))", (changes.removed,))
+            for batch in _grouped(changes.batches):
+                self._append(cursor, state.table, columns, batch)
+            self._save_position(cursor, bucket, state.table, changes.position)
+            cursor.execute("COMMIT")
+        except BaseException:
+            cursor.execute("ROLLBACK")
+            raise
+        state.columns = columns
+
+    def _rebuild(self, bucket, state, changes):
+        """A whole bucket into a new table, then swapped in by one small transaction.
+
+        The rows go in a chunk per commit (a transaction holding a million
+        uncommitted rows would hold them all in memory); no reader sees the new
+        table before the swap, and a crash leaves only an unused table, which
+        the next start drops.
+        """
+        cursor = self.cursor
+        table, columns = f"m_{secrets.token_hex(6)}", {}
         periods = ", ".join(f"{name} BIGINT" for name in _period_selects())
         cursor.execute(f"CREATE TABLE {table} (seq BIGINT, id VARCHAR, ts BIGINT, {periods})")
+        swapping = False
+        try:
+            for batch in _grouped(changes.batches):
+                self._append(cursor, table, columns, batch)
+            cursor.execute("BEGIN TRANSACTION")
+            swapping = True
+            self._save_position(cursor, bucket, table, changes.position)
+            if state.table is not None:
+                self._drop_table(cursor, state.table)
+            cursor.execute("COMMIT")
+        except BaseException:
+            if swapping:
+                cursor.execute("ROLLBACK")
+            self._drop_table(cursor, table)
+            raise
+        state.table, state.columns = table, columns
+
+    @staticmethod
+    def _save_position(cursor, bucket, table, position):
+        cursor.execute("DELETE FROM mirror_buckets WHERE bucket = ?", (bucket,))
+        cursor.execute("INSERT INTO mirror_buckets VALUES (?, ?, ?, ?, ?, ?)",
+                       (bucket, table, position.generation, position.written,
+                        position.removed, position.forgotten))
+
+    @staticmethod
+    def _drop_table(cursor, table):
+        cursor.execute(f"DROP TABLE IF EXISTS {table}")
+        cursor.execute("DELETE FROM mirror_columns WHERE mtable = ?", (table,))
 
     def _append(self, cursor, table, columns, batch):
         """Insert one feed batch, adding a column for each key and type new to the bucket."""
@@ -222,7 +258,7 @@ class ColumnarMirror:
             names.append(types[value_type])
         incoming = batch.rename_columns(names)  # our own column names: no key reaches SQL
         view = f"incoming_{threading.get_ident()}"
-        cursor.register(view, pa.Table.from_batches([incoming]))
+        cursor.register(view, incoming)
         try:
             periods = _period_selects()
             cursor.execute(
@@ -234,11 +270,12 @@ class ColumnarMirror:
     def _forget(self, bucket):
         with self._buckets_lock:
             state = self._buckets.pop(bucket, None)
-        if state is not None:
+        if state is not None and state.table is not None:
             cursor = self.cursor
-            cursor.execute(f"DROP TABLE IF EXISTS {state.table}")
+            cursor.execute("BEGIN TRANSACTION")
             cursor.execute("DELETE FROM mirror_buckets WHERE bucket = ?", (bucket,))
-            cursor.execute("DELETE FROM mirror_columns WHERE mtable = ?", (state.table,))
+            self._drop_table(cursor, state.table)
+            cursor.execute("COMMIT")
 
     # -- IQueryEngine ------------------------------------------------------
     def raw(self, bucket, query):
@@ -285,6 +322,36 @@ class ColumnarMirror:
         from ..periods import from_epoch_micros
 
         return from_epoch_micros(low), from_epoch_micros(high)
+
+
+# Feed batches per INSERT: fewer, larger appends load faster.
+BATCHES_PER_APPEND = 8
+
+
+def _grouped(batches):
+    """Feed record batches as Arrow tables of up to ``BATCHES_PER_APPEND`` batches."""
+    group = []
+    for batch in batches:
+        group.append(batch)
+        if len(group) == BATCHES_PER_APPEND:
+            yield _table(group)
+            group = []
+    if group:
+        yield _table(group)
+
+
+def _table(batches):
+    """One Arrow table from batches whose value columns may differ (missing ones are null)."""
+    names = list(dict.fromkeys(name for batch in batches for name in batch.schema.names))
+    tables = []
+    for batch in batches:
+        table = pa.Table.from_batches([batch])
+        for name in names:
+            if name not in table.schema.names:
+                kind = next(b.schema.field(name).type for b in batches if name in b.schema.names)
+                table = table.append_column(name, pa.nulls(len(table), kind))
+        tables.append(table.select(names))
+    return pa.concat_tables(tables)
 
 
 def _covers(held, wanted):

@@ -20,6 +20,7 @@ acknowledged.
 """
 import json
 import os
+import queue
 import secrets
 import sqlite3
 import threading
@@ -29,7 +30,7 @@ from datetime import UTC, datetime
 
 from zope.interface import implementer
 
-from ..feed import FeedChanges, FeedPosition
+from ..feed import ID, SEQ, TIMESTAMP, FeedChanges, FeedPosition, value_column
 from ..interfaces import IChangeFeed, IStore
 from ..periods import epoch_micros, from_epoch_micros, period_starts_micros, periods_between, shift
 from ..query import value_order
@@ -448,11 +449,11 @@ class SQLiteStore:
             fields = db.execute(
                 "SELECT key, col FROM fields WHERE records_table = ? ORDER BY key", (table,)
             ).fetchall()
+            after = 0 if reset else since.written
+            selects, names, types = _feed_columns(db, table, fields, after)
             cursor = db.execute(
-                _feed_select(table, [column for _, column in fields]),
-                (0 if reset else since.written,),
-            )
-            batches = _feed_batches(cursor, [key for key, _ in fields])
+                f"SELECT {', '.join(selects)} FROM {table} WHERE seq > ? ORDER BY seq", (after,))
+            batches = _feed_batches(cursor, names, types)
             yield FeedChanges(position, reset, removed, batches)
             cursor.close()
 
@@ -529,7 +530,7 @@ class SQLiteStore:
 
 # Removals kept per records table for the change feed; a copy further behind rebuilds.
 REMOVALS_KEPT = 100_000
-FEED_CHUNK_ROWS = 65_536
+FEED_CHUNK_ROWS = 16_384
 
 
 def _prune_removals(db, table):
@@ -561,39 +562,80 @@ def _add_change_feed(db):
                 " WHERE records_table = ?", (table,))
 
 
-def _feed_select(table, columns):
-    """Rows after a write position, each key's values split by type (by SQLite, not Python)."""
-    selects = ["seq", "id", "ts"]
-    for column in columns:
-        selects += [
-            f"CASE WHEN typeof({column}) = 'integer' THEN {column} END",
-            f"CASE WHEN typeof({column}) = 'real' THEN {column} END",
-            f"CASE WHEN typeof({column}) = 'text' THEN {column} END",
-            f"CASE WHEN typeof({column}) = 'blob' THEN {column} = x'01' END",
-        ]
-    return f"SELECT {', '.join(selects)} FROM {table} WHERE seq > ? ORDER BY seq"
+_FEED_TYPES = {"integer": ("int", "int64"), "real": ("float", "float64"),
+               "text": ("str", "string"), "blob": ("bool", "int8")}
 
 
-def _feed_batches(cursor, keys):
-    """Arrow record batches of ``_feed_select`` rows, leaving out empty value columns."""
+def _feed_columns(db, table, fields, since):
+    """``(select expressions, feed column names, arrow types)`` for rows after ``since``.
+
+    SQLite first says which types each key column holds there (one scan, in
+    C), so a key that only ever held one type travels as one column, and
+    Python touches no more values than it must.
+    """
+    selects, names, types = ["seq", "id", "ts"], [SEQ, ID, TIMESTAMP], ["int64", "string", "int64"]
+    if not fields:
+        return selects, names, types
+    census = ", ".join(f"typeof({column})" for _, column in fields)
+    held = [set() for _ in fields]
+    for row in db.execute(f"SELECT DISTINCT {census} FROM {table} WHERE seq > ?", (since,)):
+        for found, kind in zip(held, row, strict=True):
+            found.add(kind)
+    for (key, column), found in zip(fields, held, strict=True):
+        kinds = [kind for kind in _FEED_TYPES if kind in found]
+        for kind in kinds:
+            value = f"{column} = x'01'" if kind == "blob" else column
+            selects.append(value if len(kinds) == 1 else
+                           f"CASE WHEN typeof({column}) = '{kind}' THEN {value} END")
+            names.append(value_column(key, _FEED_TYPES[kind][0]))
+            types.append(_FEED_TYPES[kind][1])
+    return selects, names, types
+
+
+def _fetched_ahead(cursor):
+    """``cursor``'s rows in chunks, fetched by a second thread while the caller works.
+
+    sqlite3 lets go of the GIL while SQLite steps, so reading the next chunk
+    overlaps with turning the last one into Arrow and loading it elsewhere.
+    """
+    chunks, stop = queue.Queue(maxsize=2), threading.Event()
+
+    def fetch():
+        try:
+            while not stop.is_set() and (rows := cursor.fetchmany(FEED_CHUNK_ROWS)):
+                chunks.put(rows)
+            chunks.put(None)
+        except BaseException as error:  # handed to the reading thread
+            chunks.put(error)
+
+    thread = threading.Thread(target=fetch, name="feed-fetch", daemon=True)
+    thread.start()
+    try:
+        while (chunk := chunks.get()) is not None:
+            if isinstance(chunk, BaseException):
+                raise chunk
+            yield chunk
+    finally:
+        stop.set()
+        while thread.is_alive():  # let the fetcher finish before the snapshot ends
+            try:
+                chunks.get(timeout=0.1)
+            except queue.Empty:
+                pass
+        thread.join()
+
+
+def _feed_batches(cursor, names, types):
+    """Arrow record batches of the feed's rows (see ``backdrop.feed``)."""
     import pyarrow as pa
 
-    from ..feed import ID, SEQ, TIMESTAMP, value_column
-
-    names = [SEQ, ID, TIMESTAMP]
-    types = [pa.int64(), pa.string(), pa.int64()]
-    for key in keys:
-        names += [value_column(key, kind) for kind in ("int", "float", "str", "bool")]
-        types += [pa.int64(), pa.float64(), pa.string(), pa.int8()]
-    while rows := cursor.fetchmany(FEED_CHUNK_ROWS):
-        arrays, kept = [], []
-        for name, kind, values in zip(names, types, zip(*rows, strict=True), strict=True):
+    arrow_types = [getattr(pa, kind)() for kind in types]
+    for rows in _fetched_ahead(cursor):
+        arrays = []
+        for kind, values in zip(arrow_types, zip(*rows, strict=True), strict=True):
             array = pa.array(values, kind)
-            if array.null_count == len(array) and name not in (SEQ, ID, TIMESTAMP):
-                continue
             arrays.append(array.cast(pa.bool_()) if kind == pa.int8() else array)
-            kept.append(name)
-        yield pa.RecordBatch.from_arrays(arrays, names=kept)
+        yield pa.RecordBatch.from_arrays(arrays, names=names)
 
 
 def _period_slices(query):
