@@ -150,6 +150,7 @@ class ColumnarMirror:
         if self._database is not None:
             self._database.close()
             self._database = None
+            self.files.release()
 
     # -- keeping in step ---------------------------------------------------
     def current(self, bucket):

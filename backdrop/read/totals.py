@@ -5,7 +5,8 @@ is a fold over its (at most one per period) rows, so the answer costs one
 scan of the records instead of two. ``mean`` is rebuilt from a sum and a
 count of the same field, which ``helper_collects`` asks the store for.
 """
-from ..query import Collect, Group, value_order
+from .. import mixed
+from ..query import Collect, Group
 
 
 def helper_collects(collects):
@@ -18,19 +19,21 @@ def helper_collects(collects):
 
 
 def _fold(primitive, values):
+    """A window's value from its periods' values, by the rules every engine shares."""
     present = [value for value in values if value is not None]
     if primitive == "count":
         return sum(present)
     if primitive == "set":
-        return sorted({(type(v), v): v for items in present for v in items}.values(), key=value_order)
-    if not present:
-        return None
+        return mixed.distinct_sorted([value for items in present for value in items])
     if primitive == "sum":
-        return sum(present)
+        floats = [value for value in present if isinstance(value, float)]
+        integers = [value for value in present if not isinstance(value, float)]
+        return mixed.combine_sum(sum(integers) if integers else None,
+                                 sum(floats) if floats else None)
     if primitive == "min":
-        return min(present, key=value_order)
+        return mixed.lowest(present)
     if primitive == "max":
-        return max(present, key=value_order)
+        return mixed.highest(present)
     raise ValueError(f"cannot fold {primitive!r}")
 
 

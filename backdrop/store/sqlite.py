@@ -489,8 +489,8 @@ class SQLiteStore:
         except sqlite3.OperationalError as error:
             if "integer overflow" not in str(error):
                 raise
-            # Integer sums past 64 bits become floats, as MongoDB's $sum does.
-            rows = self._fetch_rows(*sql_query.aggregate(sum_function="TOTAL"))
+            # Integer sums past 64 bits: summed exactly, then a float (``mixed.combine_sum``).
+            rows = self._fetch_rows(*sql_query.aggregate(exact_sums=True))
         query = sql_query.query
         bad = sql_query.first_non_numeric(rows)
         if bad is None and query.limit is not None and not query.period:

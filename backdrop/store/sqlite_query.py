@@ -8,8 +8,9 @@ by column alias, never by position.
 import json
 from datetime import datetime
 
+from .. import mixed
 from ..periods import PERIODS, epoch_micros, from_epoch_micros
-from ..query import Group, value_order
+from ..query import Group
 
 TRUE, FALSE = b"\x01", b"\x00"
 NUMERIC_PRIMITIVES = ("sum", "mean")
@@ -34,30 +35,54 @@ def decode(value):
     return value
 
 
-def _aggregate(primitive, column, sum_function):
+def _aggregate(primitive, column, alias, exact_sums):
+    """``[(expression, alias), ...]`` computing one collect (see ``_collected``)."""
+    integer = f"CASE WHEN typeof({column}) = 'integer' THEN {column} END"
+    real = f"CASE WHEN typeof({column}) = 'real' THEN {column} END"
+    if primitive == "sum" and exact_sums:
+        # Integers in two 32-bit halves, whose sums cannot overflow: exact past 64 bits.
+        return [(f"SUM({integer} >> 32)", f"{alias}h"), (f"SUM({integer} & 4294967295)", f"{alias}l"),
+                (f"TOTAL({real})", f"{alias}f"), (f"COUNT({real})", f"{alias}r")]
     if primitive == "sum":
-        return f"{sum_function}({column})"
+        return [(f"SUM({column})", alias)]
     if primitive == "mean":
-        return f"AVG({column})"
+        return [(f"AVG({column})", alias)]
     if primitive == "count":
-        return f"COUNT({column})"
-    if primitive == "min":
-        return f"MIN({column})"
-    if primitive == "max":
-        return f"MAX({column})"
+        return [(f"COUNT({column})", alias)]
+    if primitive in ("min", "max"):
+        function = primitive.upper()
+        # The integer extreme too: an integer wins a tie with an equal float.
+        return [(f"{function}({column})", alias), (f"{function}({integer})", f"{alias}i")]
     if primitive == "set":
-        return (
-            f"json_group_array(DISTINCT CASE WHEN typeof({column}) = 'blob' THEN"
-            f" json(CASE WHEN {column} = x'01' THEN 'true' ELSE 'false' END)"
-            f" ELSE {column} END) FILTER (WHERE {column} IS NOT NULL)"
-        )
+        # Reals as text of 17 digits (JSON would keep 15); booleans as 0/1.
+        return [
+            (f"json_group_array(DISTINCT {column})"
+             f" FILTER (WHERE typeof({column}) IN ('integer', 'text'))", alias),
+            (f"json_group_array(DISTINCT printf('%!.17g', {column}))"
+             f" FILTER (WHERE typeof({column}) = 'real')", f"{alias}f"),
+            (f"json_group_array(DISTINCT {column} = x'01')"
+             f" FILTER (WHERE typeof({column}) = 'blob')", f"{alias}b"),
+        ]
     raise ValueError(f"unknown primitive {primitive!r}")
 
 
-def _collected(primitive, value):
+def _collected(primitive, row, alias, exact_sums):
+    """One collected value from its aliases, reduced by the shared ``backdrop.mixed`` rules."""
+    if primitive == "sum" and exact_sums:
+        high, low = row[f"{alias}h"], row[f"{alias}l"]
+        integers = None if high is None else high * 2**32 + low
+        return mixed.combine_sum(integers, row[f"{alias}f"] if row[f"{alias}r"] else None)
+    if primitive in ("min", "max"):
+        value, integer = decode(row[alias]), row[f"{alias}i"]
+        if isinstance(value, float) and integer is not None and integer == value:
+            return integer
+        return value
     if primitive == "set":
-        return sorted(json.loads(value) if value else [], key=value_order)
-    return decode(value)
+        values = json.loads(row[alias]) if row[alias] else []
+        values += [float(text) for text in json.loads(row[f"{alias}f"] or "[]")]
+        values += [bool(flag) for flag in json.loads(row[f"{alias}b"] or "[]")]
+        return mixed.distinct_sorted(values)
+    return decode(row[alias])
 
 
 class NoMatch(Exception):
@@ -71,6 +96,7 @@ class SQLQuery:
         self.table = table
         self.query = query
         self.column_for = column_for
+        self.exact_sums = False
 
     def column(self, key):
         return FIXED_COLUMNS.get(key) or self.column_for(key)
@@ -140,21 +166,27 @@ class SQLQuery:
         period = [PERIOD_COLUMNS[self.query.period]] if self.query.period else []
         return keys, period, [f"{column} IS NOT NULL" for column in keys + period]
 
-    def aggregate(self, sum_function="SUM"):
+    def aggregate(self, exact_sums=False):
         """``GROUP BY`` keys and period, with aliases ``k<i>``, ``p``, ``n``, ``v<i>``, ``x<i>``.
 
-        ``x<i>`` counts non-numbers met by a ``sum``/``mean`` collect.
-        ``sum_function="TOTAL"`` sums as floats, for when integers overflow.
+        ``x<i>`` counts non-numbers met by a ``sum``/``mean`` collect;
+        ``ki<i>`` says whether a group's members held an integer key (its label
+        then is the integer). ``exact_sums`` sums integers exactly past 64 bits,
+        for when SQLite's ``SUM`` overflows.
         """
+        self.exact_sums = exact_sums
         query = self.query
         clauses, params = self.where()
         keys, period, present = self._grouping()
         clauses += present
         selects = [f"{column} AS k{index}" for index, column in enumerate(keys)]
+        selects += [f"MAX(typeof({column}) = 'integer') AS ki{index}"
+                    for index, column in enumerate(keys)]
         selects += [f"{column} AS p" for column in period] + ["COUNT(*) AS n"]
         for index, collect in enumerate(query.collect):
             column = self.column_for(collect.field) or "NULL"
-            selects.append(f"{_aggregate(collect.primitive, column, sum_function)} AS v{index}")
+            selects += [f"{expression} AS {alias}" for expression, alias in _aggregate(
+                collect.primitive, column, f"v{index}", exact_sums)]
             if collect.primitive in NUMERIC_PRIMITIVES:
                 selects.append(f"SUM(typeof({column}) IN ('text', 'blob')) AS x{index}")
         aliases = [f"k{index}" for index in range(len(keys))] + (["p"] if period else [])
@@ -182,6 +214,8 @@ class SQLQuery:
             return [f"k{query.group_by.index(field)}{direction}", *order]
         for index, collect in enumerate(query.collect):
             if field in (collect.label, collect.field):
+                if collect.primitive == "set":
+                    return order  # a set has no order to sort groups by, on any engine
                 return [f"v{index}{direction}", *order]
         return order
 
@@ -203,10 +237,13 @@ class SQLQuery:
         query, groups = self.query, []
         for row in rows:
             values = {
-                collect: _collected(collect.primitive, row[f"v{index}"])
+                collect: _collected(collect.primitive, row, f"v{index}", self.exact_sums)
                 for index, collect in enumerate(query.collect)
             }
-            keys = tuple(decode(row[f"k{index}"]) for index in range(len(query.group_by)))
+            keys = tuple(
+                mixed.number_label(decode(row[f"k{index}"]), row[f"ki{index}"])
+                if isinstance(row[f"k{index}"], int | float) else decode(row[f"k{index}"])
+                for index in range(len(query.group_by)))
             period_start = from_epoch_micros(row["p"]) if query.period else None
             groups.append(Group(keys, period_start, row["n"], values))
         return groups

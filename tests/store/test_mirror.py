@@ -1,0 +1,369 @@
+"""The columnar mirror keeps in step with the store: the hard cases of the change feed.
+
+A writer and a reader are two ``SQLiteStore`` instances on one file, as a
+write process and a read process would be; the reader's ``ColumnarMirror``
+must answer every aggregate exactly as the store itself does after each
+change, with no wait and no refresh call.
+"""
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+
+import duckdb
+import pytest
+
+from backdrop.mirror import engine as mirror_engine
+from backdrop.mirror.engine import ColumnarMirror
+from backdrop.mirror.files import MirrorFiles
+from backdrop.store import sqlite as sqlite_store
+from backdrop.store.errors import BucketNotFound
+from backdrop.store.sqlite import SQLiteStore
+
+from .helpers import Collect, Filter, Query, config, prepare
+
+COLLECTS = tuple(Collect("v", primitive) for primitive in ("sum", "count", "set", "min", "max"))
+
+
+@pytest.fixture
+def path(tmp_path):
+    return tmp_path / "store.db"
+
+
+@pytest.fixture
+def writer(path):
+    store = SQLiteStore(f"sqlite:///{path}")
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def reader(path, writer):
+    store = SQLiteStore(f"sqlite:///{path}")
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def mirror(reader):
+    mirror = ColumnarMirror(reader, MirrorFiles(MirrorFiles.beside(reader)))
+    yield mirror
+    mirror.close()
+
+
+def answers(engine, bucket, query):
+    groups = engine.aggregate(bucket, query)
+    return [(g.keys, g.period_start, g.count, [g.values[c] for c in query.collect])
+            for g in groups]
+
+
+def assert_agrees(mirror, store, bucket, *queries):
+    """The mirror answers each query exactly as the store (values and their types)."""
+    queries = queries or (Query(group_by=("k",), collect=COLLECTS),
+                          Query(period="day", collect=COLLECTS))
+    for query in queries:
+        expected = answers(store, bucket, query)
+        actual = answers(mirror, bucket, query)
+        assert actual == expected
+        assert [_types(row) for row in actual] == [_types(row) for row in expected]
+    assert mirror.time_bounds(bucket, Query()) == store.time_bounds(bucket, Query())
+
+
+def _types(row):
+    keys, _, _, values = row
+    return [type(k) for k in keys], [type(v) for v in values]
+
+
+def write(store, bucket, records, bucket_type="custom", capped_size=None):
+    store.insert(bucket, prepare(records, bucket_type), capped_size=capped_size)
+
+
+def make(store, bucket, **fields):
+    store.create_bucket(config(bucket, bucket_type="custom", **fields))
+
+
+DAY1, DAY2 = "2024-03-01T10:00:00Z", "2024-03-02T10:00:00Z"
+
+
+def test_reads_see_each_write_at_once(writer, reader, mirror):
+    make(writer, "b")
+    for round_ in range(5):
+        write(writer, "b", [{"_timestamp": DAY1, "k": "a", "v": round_}])
+        assert_agrees(mirror, reader, "b")
+        [group] = mirror.aggregate("b", Query(group_by=("k",)))
+        assert group.count == round_ + 1
+
+
+def test_an_upsert_replaces_the_old_row(writer, reader, mirror):
+    make(writer, "b")
+    write(writer, "b", [{"_id": "x", "_timestamp": DAY1, "k": "a", "v": 1},
+                        {"_id": "y", "_timestamp": DAY1, "k": "a", "v": 2}])
+    assert_agrees(mirror, reader, "b")
+    write(writer, "b", [{"_id": "x", "_timestamp": DAY2, "k": "b", "v": 10}])
+    assert_agrees(mirror, reader, "b")
+    assert answers(mirror, "b", Query(group_by=("k",), collect=(Collect("v", "sum"),))) == [
+        (("a",), None, 1, [2]), (("b",), None, 1, [10])]
+
+
+def test_a_batch_upserting_one_id_twice_keeps_the_last(writer, reader, mirror):
+    make(writer, "b")
+    write(writer, "b", [{"_id": "x", "k": "a", "v": 1}, {"_id": "x", "k": "a", "v": 5}])
+    assert answers(mirror, "b", Query(group_by=("k",), collect=(Collect("v", "sum"),))) == [
+        (("a",), None, 1, [5])]
+    assert_agrees(mirror, reader, "b")
+
+
+def test_capped_trims_leave_the_mirror(writer, reader, mirror):
+    writer.create_bucket(config("rt", bucket_type="realtime", capped_size=3))
+    for start in range(0, 12, 2):
+        write(writer, "rt", [{"_timestamp": f"2024-03-01T10:00:{second:02d}Z", "k": "a",
+                              "v": second} for second in (start, start + 1)],
+              bucket_type="events", capped_size=3)
+        assert_agrees(mirror, reader, "rt")
+    [group] = mirror.aggregate("rt", Query(group_by=("k",), collect=(Collect("v", "set"),)))
+    assert group.values[Collect("v", "set")] == [9, 10, 11]
+
+
+@pytest.mark.parametrize("replacement", [[], [{"k": "new", "v": 7}]])
+def test_replace_all_is_seen_whole(writer, reader, mirror, replacement):
+    make(writer, "b")
+    write(writer, "b", [{"k": "old", "v": 1}, {"k": "old", "v": 2}])
+    assert_agrees(mirror, reader, "b")
+    writer.replace_all("b", prepare(replacement, "custom"))
+    assert_agrees(mirror, reader, "b")
+    assert [g.keys for g in mirror.aggregate("b", Query(group_by=("k",)))] == [
+        (r["k"],) for r in replacement]
+
+
+def test_a_bucket_deleted_and_created_again(writer, reader, mirror):
+    make(writer, "b")
+    write(writer, "b", [{"k": "first life", "v": 1}])
+    assert_agrees(mirror, reader, "b")
+    writer.delete_bucket("b")
+    with pytest.raises(BucketNotFound):
+        mirror.aggregate("b", Query(group_by=("k",)))
+    make(writer, "b")
+    write(writer, "b", [{"k": "second life", "other": True}])
+    assert [g.keys for g in mirror.aggregate("b", Query(group_by=("k",)))] == [("second life",)]
+    assert_agrees(mirror, reader, "b")
+
+
+def test_new_keys_arriving(writer, reader, mirror):
+    make(writer, "b")
+    write(writer, "b", [{"k": "a"}])
+    assert mirror.aggregate("b", Query(group_by=("later",))) == []
+    write(writer, "b", [{"k": "a", "later": "yes", "v": 3}])
+    assert [g.keys for g in mirror.aggregate("b", Query(group_by=("later",)))] == [("yes",)]
+    assert_agrees(mirror, reader, "b", Query(group_by=("later",), collect=COLLECTS))
+
+
+def test_a_key_whose_values_change_type(writer, reader, mirror):
+    make(writer, "b")
+    values = [1, "1", True, 2.5, False, 1.0, None, "z", 2**62, -0.5, 3]
+    for value in values:
+        write(writer, "b", [{"_timestamp": DAY1, "k": "a", "v": value, "g": value}])
+        assert_agrees(mirror, reader, "b",
+                      Query(group_by=("k",), collect=(Collect("v", "set"), Collect("v", "min"),
+                                                      Collect("v", "max"), Collect("v", "count"))),
+                      Query(group_by=("g",)),
+                      Query(group_by=("k",), filters=(Filter("v", ("1", 1)),)))
+
+
+def test_an_integer_and_an_equal_float(writer, reader, mirror):
+    """Numbers compare as numbers; where they tie, the integer is the answer on both engines."""
+    make(writer, "b")
+    write(writer, "b", [{"k": 1.0, "v": 2.0}, {"k": 1, "v": 2}, {"k": 2.0, "v": 2**53 + 1},
+                        {"k": 9007199254740992.0, "v": 9007199254740992.0}])
+    query = Query(group_by=("k",), collect=COLLECTS)
+    assert_agrees(mirror, reader, "b", query)
+    rows = answers(mirror, "b", query)
+    assert [keys for keys, *_ in rows] == [(1,), (2.0,), (9007199254740992.0,)]
+    assert type(rows[0][0][0]) is int and type(rows[1][0][0]) is float
+    assert rows[0][3][2] == [2] and type(rows[0][3][2][0]) is int  # the set
+
+
+def test_record_deletes_reach_the_mirror(writer, reader, mirror):
+    """The feed carries deletions (the records DELETE endpoint deletes rows like this)."""
+    make(writer, "b")
+    write(writer, "b", [{"_id": f"r{n}", "k": "a", "v": n} for n in range(5)])
+    assert_agrees(mirror, reader, "b")
+    table = writer.feed_position("b").generation
+    with writer._write() as db:
+        db.execute(f"DELETE FROM {table} WHERE id IN ('r1', 'r3')")
+    assert_agrees(mirror, reader, "b")
+    [group] = mirror.aggregate("b", Query(group_by=("k",), collect=(Collect("v", "set"),)))
+    assert group.values[Collect("v", "set")] == [0, 2, 4]
+
+
+def test_forgotten_removals_mean_a_rebuild(writer, reader, mirror, monkeypatch):
+    monkeypatch.setattr(sqlite_store, "REMOVALS_KEPT", 2)
+    writer.create_bucket(config("rt", bucket_type="realtime", capped_size=1))
+    write(writer, "rt", [{"_timestamp": DAY1, "k": "a", "v": 0}], "events", capped_size=1)
+    assert_agrees(mirror, reader, "rt")
+    for value in range(1, 12):
+        write(writer, "rt", [{"_timestamp": DAY1, "k": "a", "v": value}], "events", capped_size=1)
+    assert writer.feed_position("rt").forgotten > 0
+    assert_agrees(mirror, reader, "rt")
+    [group] = mirror.aggregate("rt", Query(group_by=("k",), collect=(Collect("v", "set"),)))
+    assert group.values[Collect("v", "set")] == [11]
+
+
+def test_many_read_threads_while_a_writer_writes(writer, reader, mirror):
+    """Every read counts at least what was acknowledged before it began, in whole batches."""
+    make(writer, "b")
+    acknowledged, stop, failures = [0], threading.Event(), []
+
+    def write_batches():
+        for _ in range(40):
+            write(writer, "b", [{"k": "a", "v": 1}] * 25)
+            acknowledged[0] += 25
+        stop.set()
+
+    def read():
+        while not stop.is_set():
+            floor = acknowledged[0]
+            groups = mirror.aggregate("b", Query(group_by=("k",), collect=(Collect("v", "sum"),)))
+            count = groups[0].count if groups else 0
+            if count < floor or count % 25 or (groups and groups[0].values[
+                    Collect("v", "sum")] != count):
+                failures.append((floor, count))
+
+    threads = [threading.Thread(target=read) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    write_batches()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert mirror.aggregate("b", Query(group_by=("k",)))[0].count == 1000
+
+
+def test_two_mirrors_on_one_store_each_keep_up(writer, reader, path):
+    """Two read processes each hold a mirror of their own (two slots of one folder)."""
+    other_reader = SQLiteStore(f"sqlite:///{path}")
+    first = ColumnarMirror(reader, MirrorFiles(MirrorFiles.beside(reader)))
+    second = ColumnarMirror(other_reader, MirrorFiles(MirrorFiles.beside(reader)))
+    try:
+        make(writer, "b")
+        for n in range(1, 4):
+            write(writer, "b", [{"k": "a", "v": n}])
+            assert_agrees(first, reader, "b")
+            assert_agrees(second, reader, "b")
+        assert first.files.path != second.files.path
+    finally:
+        first.close()
+        second.close()
+        other_reader.close()
+
+
+def test_a_restarted_reader_keeps_its_mirror_and_catches_up(writer, reader, path):
+    make(writer, "b")
+    write(writer, "b", [{"k": "a", "v": n} for n in range(100)])
+    mirror = ColumnarMirror(reader, MirrorFiles(MirrorFiles.beside(reader)))
+    assert_agrees(mirror, reader, "b")
+    mirror.close()
+    write(writer, "b", [{"k": "b", "v": 1}])
+    again = ColumnarMirror(reader, MirrorFiles(MirrorFiles.beside(reader)))
+    try:
+        assert_agrees(again, reader, "b")
+        assert again.catch_ups == 1  # only the new write was applied
+        assert again.files.path == mirror.files.path or again.files.path is not None
+    finally:
+        again.close()
+
+
+def test_a_mirror_of_an_older_layout_is_rebuilt(writer, reader, path, monkeypatch):
+    make(writer, "b")
+    write(writer, "b", [{"k": "a", "v": 1}])
+    mirror = ColumnarMirror(reader, MirrorFiles(MirrorFiles.beside(reader)))
+    assert_agrees(mirror, reader, "b")
+    slot = mirror.files.path
+    mirror.close()
+    with duckdb.connect(slot) as database:  # as an older release would have left it
+        database.execute("UPDATE mirror_layout SET version = version - 1")
+        database.execute("DELETE FROM mirror_columns")  # it would be wrong to trust this
+    again = ColumnarMirror(reader, MirrorFiles(MirrorFiles.beside(reader)))
+    try:
+        assert_agrees(again, reader, "b")
+        assert again.catch_ups == 1
+    finally:
+        again.close()
+
+
+def test_a_mirror_beside_another_store_is_not_trusted(tmp_path):
+    """A mirror folder copied next to a different store file is rebuilt from that store."""
+    first, second = (SQLiteStore(f"sqlite:///{tmp_path / name}") for name in ("a.db", "b.db"))
+    folder = str(tmp_path / "shared.mirror")
+    try:
+        for store, value in ((first, 1), (second, 2)):
+            make(store, "b")
+            write(store, "b", [{"k": "a", "v": value}])
+        mirror = ColumnarMirror(first, MirrorFiles(folder))
+        assert_agrees(mirror, first, "b")
+        mirror.close()
+        mirror = ColumnarMirror(second, MirrorFiles(folder))
+        assert_agrees(mirror, second, "b")
+        mirror.close()
+    finally:
+        first.close()
+        second.close()
+
+
+CRASHING_READER = textwrap.dedent("""
+    import sys
+    from backdrop.mirror.engine import ColumnarMirror
+    from backdrop.mirror.files import MirrorFiles
+    from backdrop.query import Query
+    from backdrop.store.sqlite import SQLiteStore
+    store = SQLiteStore(sys.argv[1])
+    mirror = ColumnarMirror(store, MirrorFiles(sys.argv[2]))
+    original = mirror._append
+    def append_slowly(*args):
+        original(*args)
+        print("appended", flush=True)
+        import time; time.sleep(30)
+    mirror._append = append_slowly
+    mirror.aggregate("b", Query(group_by=("k",)))
+""")
+
+
+def test_a_reader_killed_mid_catch_up_answers_right_after_restart(writer, reader, path):
+    make(writer, "b")
+    write(writer, "b", [{"k": "a", "v": n} for n in range(50_000)])
+    folder = MirrorFiles.beside(reader)
+    process = subprocess.Popen(
+        [sys.executable, "-c", CRASHING_READER, f"sqlite:///{path}", folder],
+        stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": os.getcwd()})
+    try:
+        assert process.stdout.readline().strip() == "appended"  # part of the rows are in
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    deadline = time.monotonic() + 10
+    while True:  # the killed process's file lock goes with it
+        try:
+            mirror = ColumnarMirror(reader, MirrorFiles(folder))
+            mirror.database  # noqa: B018
+            break
+        except RuntimeError:
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+    try:
+        assert mirror.files.path.endswith("0.duckdb")
+        assert_agrees(mirror, reader, "b", Query(group_by=("k",), collect=COLLECTS))
+        tables = {row[0] for row in mirror.cursor.execute(
+            "SELECT table_name FROM information_schema.tables").fetchall()}
+        assert len(tables - {"mirror_layout", "mirror_buckets", "mirror_columns"}) == 1
+    finally:
+        mirror.close()
+
+
+def test_layout_constant_is_recorded(mirror, writer, reader):
+    make(writer, "b")
+    write(writer, "b", [{"k": "a"}])
+    mirror.aggregate("b", Query(group_by=("k",)))
+    assert mirror.cursor.execute("SELECT version FROM mirror_layout").fetchall() == [
+        (mirror_engine.LAYOUT,)]
