@@ -1,7 +1,7 @@
 """Store aggregates agree with a plain-Python computation over the same random records.
 
-Runs against the SQLite store always and the MongoDB store on mongomock (a
-stand-in for a real server, not one) when ``backdrop.store.mongo`` exists.
+Runs against the SQLite store, the columnar mirror following it, and the
+MongoDB store on mongomock (a stand-in for a real server, not one).
 """
 import itertools
 import math
@@ -19,6 +19,7 @@ from backdrop.query import Collect, Filter, PrefixFilter, Query
 from backdrop.read.params import filter_values
 from backdrop.records import prepare_batch
 from backdrop.store.sqlite import SQLiteStore
+from tests.support.mirrored import MirroredStore
 
 PLUGINS = Registry(make_plugin_manager(load_entry_points=False))
 START = datetime(2013, 1, 1, tzinfo=UTC)
@@ -55,10 +56,12 @@ def _mongo_store():
     return mongo.MongoStore("mongodb://localhost/backdrop_property", client=mongomock.MongoClient())
 
 
-@pytest.fixture(params=["sqlite", "mongomock"])
+@pytest.fixture(params=["sqlite", "mirror", "mongomock"])
 def store(request, tmp_path):
     if request.param == "sqlite":
         found = SQLiteStore(f"sqlite:///{tmp_path / 'property.db'}")
+    elif request.param == "mirror":
+        found = MirroredStore(tmp_path / "property.db")
     else:
         found = _mongo_store()
     yield found

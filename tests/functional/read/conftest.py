@@ -1,7 +1,9 @@
 """Read tests run on both backends; helpers load records through the write API.
 
-The MongoDB backend meets a real server when BACKDROP_TEST_MONGO_URL is set,
-and mongomock (a stand-in, not a server) otherwise.
+Each SQLite test runs twice: with the columnar mirror answering (the default)
+and with ``backdrop.read_engine = store``. The MongoDB backend meets a real
+server when BACKDROP_TEST_MONGO_URL is set, and mongomock (a stand-in, not a
+server) otherwise.
 """
 import json
 
@@ -16,11 +18,14 @@ def postable(record):
     return {k: v for k, v in record.items() if not k.startswith("_") or k in INTERNAL_FIELDS}
 
 
-@pytest.fixture(params=["sqlite", mongo_backend()])
+@pytest.fixture(params=["sqlite", "sqlite-store-engine", mongo_backend()])
 def app(request, make_app):
-    """The real app on a temp SQLite file, and again on the MongoDB store."""
+    """The real app on a temp SQLite file (queries answered by the columnar mirror,
+    the default, and again by the store itself), and on the MongoDB store."""
     if request.param == "sqlite":
         return make_app()
+    if request.param == "sqlite-store-engine":
+        return make_app(**{"backdrop.read_engine": "store"})
     return make_app(**{"backdrop.store": request.getfixturevalue("mongo_store")})
 
 
