@@ -46,6 +46,7 @@ def ingest_baseline(source_path, table, target_path, batch_size):
     source = sqlite3.connect(source_path)
     ddl = [sql for (sql,) in source.execute(
         "SELECT sql FROM sqlite_master WHERE tbl_name = ? AND sql IS NOT NULL"
+        " AND type != 'trigger'"
         " ORDER BY type = 'index', name", (table,)
     )]
     names = [row[1] for row in source.execute(f"PRAGMA table_info({table})") if row[1] != "seq"]

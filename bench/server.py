@@ -16,7 +16,7 @@ ADMIN_TOKEN = "bench-admin-token"
 INI = """\
 [app:main]
 use = egg:backdrop
-backdrop.roles = read write
+backdrop.roles = {roles}
 backdrop.store_url = sqlite:///{db}
 backdrop.admin_token = {token}
 backdrop.session_secret = bench-session-secret
@@ -56,21 +56,31 @@ def free_port():
 
 
 class Server:
-    """``pserve`` on a temporary ini; the store is a SQLite file in ``directory``."""
+    """``pserve`` on a temporary ini; the store is a SQLite file in ``directory``.
 
-    def __init__(self, directory):
+    ``roles`` picks the roles (``"read write"``, ``"write"``, ``"read"``);
+    ``code`` runs another checkout of Backdrop (e.g. the release before a
+    change) from the same virtualenv, by putting it first on ``PYTHONPATH``.
+    """
+
+    def __init__(self, directory, roles="read write", name="server", code=None, db=None):
         self.directory = Path(directory)
-        self.db = self.directory / "bench.db"
+        self.db = Path(db) if db else self.directory / "bench.db"
+        self.roles, self.name, self.code = roles, name, code
         self.port = free_port()
         self.process = None
+        self.started_at = None
 
-    def start(self, timeout=30):
-        ini = self.directory / "bench.ini"
-        ini.write_text(INI.format(db=self.db, token=ADMIN_TOKEN, port=self.port))
+    def start(self, timeout=60):
+        ini = self.directory / f"{self.name}.ini"
+        ini.write_text(INI.format(db=self.db, token=ADMIN_TOKEN, port=self.port, roles=self.roles))
         pserve = Path(sys.executable).with_name("pserve")
         # The environment overrides ini settings; keep ours.
         env = {k: v for k, v in os.environ.items() if not k.startswith("BACKDROP_")}
-        self.log = open(self.directory / "server.log", "wb")  # noqa: SIM115 - closed in stop()
+        if self.code:
+            env["PYTHONPATH"] = str(self.code)
+        self.log = open(self.directory / f"{self.name}.log", "wb")  # noqa: SIM115 - closed in stop()
+        self.started_at = time.perf_counter()
         self.process = subprocess.Popen(
             [str(pserve), str(ini)], env=env, stdout=self.log, stderr=subprocess.STDOUT
         )
@@ -84,7 +94,7 @@ class Server:
                     return self
             except OSError:
                 pass
-            time.sleep(0.1)
+            time.sleep(0.02)
         raise RuntimeError("server did not answer /_status in time")
 
     def stop(self):

@@ -190,17 +190,29 @@ class MirrorQuery:
                 " LIMIT 1", params)
 
     def groups(self, rows, names):
-        """``Group``s from ``aggregate()`` rows (tuples, with column ``names``)."""
-        query, groups = self.query, []
-        for values in rows:
-            row = dict(zip(names, values, strict=True))
-            keys = tuple(_key_value(row, f"k{index}") for index in range(len(query.group_by)))
-            collected = {
-                collect: _collected(collect.primitive, row, f"v{index}")
-                for index, collect in enumerate(query.collect)
-            }
-            period_start = from_epoch_micros(row["p"]) if query.period else None
-            groups.append(Group(keys, period_start, row["n"], collected))
+        """``Group``s from ``aggregate()`` rows (tuples, with column ``names``).
+
+        Each output's reader is chosen once per query, not once per row: a
+        period + group answer has a row per group and period.
+        """
+        query = self.query
+        at = {name: position for position, name in enumerate(names)}
+        key_readers = [_key_reader(at, f"k{index}") for index in range(len(query.group_by))]
+        collect_readers = [(collect, _collect_reader(collect.primitive, at, f"v{index}"))
+                           for index, collect in enumerate(query.collect)]
+        count_at, period_at = at["n"], at.get("p")
+        starts, groups = {}, []
+        for row in rows:
+            period_start = None
+            if period_at is not None:
+                micros = row[period_at]
+                period_start = starts.get(micros)
+                if period_start is None:
+                    period_start = starts[micros] = from_epoch_micros(micros)
+            groups.append(Group(
+                tuple(read(row) for read in key_readers), period_start, row[count_at],
+                {collect: read(row) for collect, read in collect_readers},
+            ))
         return groups
 
     def first_non_numeric(self, rows, names):
@@ -400,35 +412,49 @@ def _max_order_terms(number, alias, names):
     return terms
 
 
-def _key_value(row, alias):
-    """A group label from its typed parts (exactly one is not NULL)."""
-    if row.get(f"{alias}i") is not None:
-        has_int = row.get(f"{alias}n", True)
-        return mixed.number_label(row[f"{alias}i"], has_int)
-    for suffix in ("f", "s", "b"):
-        value = row.get(f"{alias}{suffix}")
-        if value is not None:
-            return value
-    return None
+def _key_reader(at, alias):
+    """A function of a row giving one group label (exactly one typed part is not NULL)."""
+    parts = [at[f"{alias}{suffix}"] for suffix in "ifsb" if f"{alias}{suffix}" in at]
+    if len(parts) == 1 and f"{alias}n" not in at:
+        only = parts[0]
+        return lambda row: row[only]
+    integer, has_int = at.get(f"{alias}i"), at.get(f"{alias}n")
+    others = [at[f"{alias}{suffix}"] for suffix in "fsb" if f"{alias}{suffix}" in at]
+
+    def read(row):
+        if integer is not None and row[integer] is not None:
+            return mixed.number_label(row[integer], True if has_int is None else row[has_int])
+        for position in others:
+            if row[position] is not None:
+                return row[position]
+        return None
+
+    return read
 
 
-def _collected(primitive, row, alias):
+def _collect_reader(primitive, at, alias):
+    """A function of a row giving one collected value, by the shared ``backdrop.mixed`` rules."""
+    def get(suffix):
+        position = at.get(f"{alias}{suffix}")
+        return (lambda row: None) if position is None else (lambda row: row[position])
+
     if primitive == "count":
-        return int(row[f"{alias}c"])
-    if primitive == "sum":
-        if not row[f"{alias}n"]:
-            return None
-        return mixed.combine_sum(_int(row.get(f"{alias}si")), row.get(f"{alias}sf"))
-    if primitive == "mean":
-        return mixed.combine_mean(_int(row.get(f"{alias}si")), row.get(f"{alias}sf"),
-                                  row[f"{alias}n"])
-    parts = [row.get(f"{alias}{suffix}") for suffix in "ifsb"]
+        count = get("c")
+        return lambda row: int(count(row))
+    if primitive in ("sum", "mean"):
+        integers, floats, numbers = get("si"), get("sf"), get("n")
+        if primitive == "mean":
+            return lambda row: mixed.combine_mean(_int(integers(row)), floats(row), numbers(row))
+        return lambda row: (mixed.combine_sum(_int(integers(row)), floats(row))
+                            if numbers(row) else None)
+    parts = [get(suffix) for suffix in "ifsb"]
     if primitive == "min":
-        return mixed.lowest(parts)
+        return lambda row: mixed.lowest([part(row) for part in parts])
     if primitive == "max":
-        return mixed.highest(parts)
+        return lambda row: mixed.highest([part(row) for part in parts])
     if primitive == "set":
-        return mixed.distinct_sorted([value for part in parts if part for value in part])
+        return lambda row: mixed.distinct_sorted(
+            [value for part in parts if part(row) for value in part(row)])
     raise ValueError(f"unknown primitive {primitive!r}")
 
 

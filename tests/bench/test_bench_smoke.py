@@ -11,13 +11,17 @@ def test_benchmark_runs_and_backdrop_answers_like_direct_sql(tmp_path):
     out = tmp_path / "results.json"
     result = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "run.py"), "--records", "3000", "--runs", "1",
-         "--out", str(out)],
+         "--baseline-records", "2000", "--out", str(out)],
         capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "ANSWER DIFFERS" not in result.stdout
+    assert "ANSWERS DIFFER" not in result.stdout
     results = json.loads(out.read_text())
     assert results["records"] == 3000
     assert len(results["queries"]) == 5
     assert all(query["same_answer"] for query in results["queries"]), results["queries"]
     assert results["ingest"]["backdrop"]["records"] == results["ingest"]["direct"]["records"] == 3000
+    baseline = results["ingest"]["versus_baseline"]
+    assert baseline["this"]["records"] == baseline["baseline"]["records"] == 2000
+    assert results["read_after_write"]["missed"] == 0
+    assert results["read_after_write"]["rounds"] == 100
