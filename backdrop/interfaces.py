@@ -29,7 +29,7 @@ from zope.interface import Attribute, Interface
 class IQueryEngine(Interface):
     """What the read API asks of whatever answers its queries (``backdrop.query.Query``):
     the store itself, or the read role's columnar mirror of it (``backdrop.mirror``).
-    Views find it with ``request.find_service(IQueryEngine)``."""
+    Views find the one a process uses with ``request.find_service(IReadEngine)``."""
 
     def raw(bucket, query):
         """Matching records (see module docstring), sorted and limited per the query.
@@ -53,6 +53,12 @@ class IQueryEngine(Interface):
     def time_bounds(bucket, query):
         """Return ``(earliest, latest)`` ``_timestamp`` of matching records, or
         ``(None, None)``. Used to slide relative windows (SPEC 3.4)."""
+
+
+class IReadEngine(IQueryEngine):
+    """The service reads ask for: the query engine this process answers with (the
+    columnar mirror, or the store itself). A separate interface, so that looking
+    it up never finds the store registered as ``IStore`` instead."""
 
 
 class IStore(IQueryEngine):

@@ -5,7 +5,7 @@
 of each bucket (``engine.ColumnarMirror``); ``store`` asks the store itself,
 as the MongoDB store always does for now (it offers no change feed yet).
 """
-from ..interfaces import IChangeFeed, IQueryEngine
+from ..interfaces import IChangeFeed, IReadEngine
 
 ENGINES = ("mirror", "store")
 
@@ -42,4 +42,4 @@ def includeme(config):
     needs_queries = {"read", "admin"} & set(settings["backdrop.roles"])
     engine = create_engine(settings, store) if needs_queries else store
     config.registry["backdrop.read_engine"] = engine
-    config.register_service(engine, IQueryEngine)
+    config.register_service(engine, IReadEngine)

@@ -12,7 +12,7 @@ from pyramid.response import Response
 from pyramid.view import view_config
 
 from ..errors import APIError
-from ..interfaces import IQueryEngine
+from ..interfaces import IReadEngine
 from ..lookup import bucket_for
 from ..store.errors import NonNumericCollect
 from . import shaping
@@ -51,7 +51,7 @@ def read(request):
         params = parse_params(query_string, plugins.collectors)
         check_protection(params, bucket)
         reader = Reader(
-            request.find_service(IQueryEngine), bucket["name"], params, plugins.collectors,
+            request.find_service(IReadEngine), bucket["name"], params, plugins.collectors,
             datetime.now(UTC),
         )
         rows = reader.rows()

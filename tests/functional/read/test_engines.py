@@ -2,6 +2,7 @@
 import pytest
 
 from backdrop import main
+from backdrop.buckets import new_config
 from backdrop.interfaces import IQueryEngine
 from backdrop.mirror.engine import ColumnarMirror
 from backdrop.store.sqlite import SQLiteStore
@@ -58,3 +59,23 @@ def test_the_mirror_needs_a_change_feed(build, mongo_store):
 
 def test_mongodb_reads_from_its_own_pipelines(build, mongo_store):
     assert build(**{"backdrop.store": mongo_store}) is mongo_store
+
+
+def test_reads_are_answered_by_the_mirror(make_app):
+    """Through the real app: an aggregate catches the mirror up once per write, no more."""
+    app = make_app()
+    registry = app.app.registry
+    engine = registry["backdrop.read_engine"]
+    config, token = new_config("visits", {"raw_queries_allowed": True},
+                               registry["backdrop.plugins"])
+    registry["backdrop.store"].create_bucket(config)
+    headers = {"Authorization": f"Bearer {token}"}
+    path = "/visits?period=day&start_at=2024-01-01T00:00:00Z&end_at=2024-01-03T00:00:00Z"
+    app.post_json("/visits", [{"_timestamp": "2024-01-01T10:00:00Z"}], headers=headers)
+    assert [row["_count"] for row in app.get(path).json["data"]] == [1, 0]
+    assert engine.catch_ups == 1
+    app.get(path)
+    assert engine.catch_ups == 1
+    app.post_json("/visits", [{"_timestamp": "2024-01-02T10:00:00Z"}], headers=headers)
+    assert [row["_count"] for row in app.get(path).json["data"]] == [1, 1]
+    assert engine.catch_ups == 2
