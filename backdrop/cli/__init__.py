@@ -13,6 +13,7 @@ COMMAND_MODULES = (
     "backdrop.cli.buckets",
     "backdrop.cli.users",
     "backdrop.cli.records",
+    "backdrop.cli.mongodb",
 )
 
 
@@ -28,7 +29,7 @@ class Environment:
 
         setup_logging(config_uri)
         self.settings = normalise_settings(dict(get_appsettings(config_uri)))
-        self.store = create_store(self.settings["backdrop.store_url"])
+        self.store = create_store(self.settings["backdrop.store_url"], self.settings)
         self.plugins = Registry(make_plugin_manager())
 
 
