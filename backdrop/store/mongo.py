@@ -64,6 +64,7 @@ DEFAULT_DATABASE = "backdrop"
 SERVER_SELECTION_TIMEOUT_MS = 5_000
 PING_TIMEOUT_S = 2
 START_PROBE_TIMEOUT_S = 2
+LOOKUP_TIMEOUT_S = 5  # config and state lookups (see MongoStore._deadline)
 REPLACE_CHUNK = 10_000  # records per insert_many of a replace-all, each under its own deadline
 READ_ATTEMPTS = 3  # reads retried when a replace-all swapped the bucket under them
 RECORD_INDEXES = (
@@ -194,15 +195,25 @@ class MongoStore:
 
     # -- plumbing ------------------------------------------------------------
     def _deadline(self, kind):
+        """Seconds for one operation of ``kind``.
+
+        Under a deadline pymongo waits for a server as long as the deadline
+        allows (``serverSelectionTimeoutMS`` no longer applies), so the small
+        lookups every request starts with (a bucket's config) get a short one:
+        with MongoDB down a request answers 503 within it.
+        """
         if kind == "read":
             return self.options.read_timeout_seconds
+        if kind == "lookup":
+            return min(self.options.timeout_seconds, LOOKUP_TIMEOUT_S)
         return self.options.timeout_seconds if kind == "write" else None
 
     def _hello(self):
-        """The server's ``hello`` answer; None on the mongomock stand-in."""
-        if _is_stand_in(self._client):
+        """The server's ``hello`` answer; None on the mongomock stand-in, which has no such command."""
+        try:
+            return self._client.admin.command("hello")
+        except NotImplementedError:
             return None
-        return self._client.admin.command("hello")
 
     def topology(self):
         """What the deployment is (asked once, when the server first answers)."""
@@ -272,7 +283,8 @@ class MongoStore:
         runs again on the new records.
         """
         for _ in range(READ_ATTEMPTS):
-            name = self._live_name(bucket)
+            with pymongo.timeout(self._deadline("lookup")):  # fail fast when MongoDB is down
+                name = self._live_name(bucket)
             try:
                 result = read(self._db[name])
             except OperationFailure:
@@ -295,8 +307,9 @@ class MongoStore:
 
     def _record_collections(self, bucket):
         """Every collection holding records of ``bucket``: live, staging or left behind."""
-        pattern = f"^{re.escape(bucket)}(\\.|$)"
-        return self._db.list_collection_names(filter={"name": {"$regex": pattern}})
+        # Filtered here: mongomock's listCollections filter still lists dropped collections.
+        pattern = re.compile(f"{re.escape(bucket)}(\\.|$)")
+        return [name for name in self._db.list_collection_names() if pattern.match(name)]
 
     # -- write state: outside transactions, after success ----------------------
     def _reserve(self, bucket, count):
@@ -393,12 +406,12 @@ class MongoStore:
             self._db.drop_collection(leftover)
         self._new_records_collection(name)
 
-    @_bounded("write")
+    @_bounded("lookup")
     def get_bucket(self, name):
         document = self._db[BUCKETS].find_one({"_id": name})
         return _public_config(document) if document else None
 
-    @_bounded("write")
+    @_bounded("lookup")
     def find_bucket(self, data_group, data_type):
         if data_group is None or data_type is None:
             return None
@@ -452,7 +465,7 @@ class MongoStore:
             {"_id": email}, {"_id": email, "buckets": list(buckets)}, upsert=True
         )
 
-    @_bounded("write")
+    @_bounded("lookup")
     def get_user(self, email):
         document = self._db[USERS].find_one({"_id": email})
         return {"email": document["_id"], "buckets": document["buckets"]} if document else None
@@ -586,7 +599,7 @@ class MongoStore:
     def count(self, bucket):
         return self._reading(bucket, lambda records: records.count_documents({}))
 
-    @_bounded("write")
+    @_bounded("lookup")
     def last_updated(self, bucket):
         self._check_name(bucket)
         state = self._db[STATE].find_one({"_id": bucket})
