@@ -11,6 +11,7 @@ import pymongo
 import pytest
 from pymongo.errors import AutoReconnect, DuplicateKeyError, PyMongoError, WTimeoutError
 
+from backdrop.buckets import hash_token
 from backdrop.store import create_store
 from backdrop.store import mongo as mongo_module
 from backdrop.store.errors import StoreUnavailable
@@ -19,6 +20,7 @@ from backdrop.store.mongo_topology import MongoOptions
 
 from . import mongo_fakes as fakes
 from .helpers import Query, config, ids, prepare
+
 
 def collections_of(store, bucket):
     """The database's collections named ``bucket`` or ``bucket.<anything>``."""
@@ -114,8 +116,6 @@ def test_a_transaction_and_its_commit_run_under_the_write_deadline(monkeypatch, 
 
 def test_a_store_error_of_a_write_is_a_503_with_the_error_shape(monkeypatch, make_app, mock_store):
     token = "t" * 40
-    from backdrop.buckets import hash_token
-
     mock_store.update_bucket("visits", {"token_hash": hash_token(token)})
     app = make_app(**{"backdrop.store": mock_store})
     fakes.raise_from(monkeypatch, "replace_one", AutoReconnect("connection reset"))
