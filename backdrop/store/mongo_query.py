@@ -107,11 +107,20 @@ def raw_pipeline(query):
 
 
 def record_from_document(document):
-    return {
+    """A stored document as a record, ``_id`` last.
+
+    A server always stores ``_id`` as a document's first field (an upsert
+    by replacement included); the record's own fields come first, as the
+    SQLite store and the CSV header order have them.
+    """
+    record = {
         key: from_bson_datetime(value) if isinstance(value, datetime) else value
         for key, value in document.items()
-        if key not in STORE_FIELDS
+        if key not in STORE_FIELDS and key != "_id"
     }
+    if "_id" in document:
+        record["_id"] = document["_id"]
+    return record
 
 
 # -- aggregates -----------------------------------------------------------

@@ -146,3 +146,11 @@ def test_mongomock_runs_without_transactions(mongo_store):
     if not isinstance(mongo_store._client, __import__("mongomock").MongoClient):
         pytest.skip("a real server decides for itself")
     assert mongo_store.topology().transactions is False
+
+
+def test_records_come_back_with_id_last_although_a_server_stores_it_first():
+    from backdrop.store.mongo_query import record_from_document
+
+    record = record_from_document({"_id": "a", "name": "t-rex", "_seq": 3, "size": "big"})
+
+    assert list(record) == ["name", "size", "_id"]
