@@ -244,9 +244,11 @@ class MongoStore:
         """What ``/_status`` tells an operator about this deployment, or None."""
         try:
             with driver_errors(), pymongo.timeout(PING_TIMEOUT_S):
-                return self.topology().warning
+                topology = self.topology()
         except (PyMongoError, StoreUnavailable):
             return None
+        refusal = topology.refusal(self.options, _shown(self.url))
+        return f"writes refused: {refusal}" if refusal else topology.warning
 
     def _atomically(self, write):
         """Run ``write(session)`` in a transaction when possible, else with ``session=None``.

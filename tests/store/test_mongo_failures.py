@@ -168,6 +168,7 @@ def test_a_standalone_server_found_after_start_refuses_writes(monkeypatch, mock_
     with pytest.raises(StoreUnavailable, match="standalone"):
         mock_store.replace_all("visits", prepare(ROWS))
     assert mock_store.count("visits") == 0
+    assert mock_store.warning.startswith("writes refused: the MongoDB server at mongomock://")
 
 
 def test_an_accepted_standalone_server_writes_and_says_so_in_status(monkeypatch, make_app):
