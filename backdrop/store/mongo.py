@@ -21,26 +21,24 @@ Every write uses ``w="majority", j=True``; reads use read concern
 non-atomic batches (``mongo_topology``). A replace-all fills a fresh
 collection and then swaps the bucket's ``_records`` pointer in one
 single-document write, so readers see the old records or the new, never a
-mix, at any size and on any topology.
+mix, at any size and on any topology (``mongo_collections``). Write state
+lives in ``mongo_state``, document preparation in ``mongo_documents``,
+pipelines in ``mongo_query``, the shard key in ``mongo_shard``.
 """
 import functools
-import re
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-import bson
 import pymongo
 from bson import ObjectId
-from bson.codec_options import DEFAULT_CODEC_OPTIONS
 from pymongo import ReplaceOne, ReturnDocument
-from pymongo.errors import DuplicateKeyError, OperationFailure, PyMongoError
+from pymongo.errors import DuplicateKeyError, PyMongoError
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 from zope.interface import implementer
 
 from ..buckets import NAME
 from ..interfaces import IStore
-from ..periods import period_starts
 from ..query import Group
 from ..records import is_valid_key
 from . import mongo_query as mq
@@ -51,28 +49,24 @@ from .errors import (
     NonNumericCollect,
     StoreUnavailable,
 )
+from .mongo_collections import LIVE, STAGING, RecordCollections
+from .mongo_documents import documents as _documents
+from .mongo_documents import last_wins as _last_wins
+from .mongo_documents import stamped as _stamped
 from .mongo_errors import driver_errors
 from .mongo_shard import shard_collection
+from .mongo_state import WriteState
 from .mongo_topology import STAND_IN, MongoOptions, Topology
 
 WRITE_CONCERN = WriteConcern(w="majority", j=True)
 READ_CONCERN = ReadConcern("majority")
-BUCKETS, STATE, USERS = "_buckets", "_bucket_state", "_users"
-LIVE, STAGING = "_records", "_staging"  # in a _buckets document
-LEGACY_STATE = ("_last_seq", "_last_updated")  # state kept in _buckets before _bucket_state
+BUCKETS, USERS = "_buckets", "_users"
 DEFAULT_DATABASE = "backdrop"
 SERVER_SELECTION_TIMEOUT_MS = 5_000
 PING_TIMEOUT_S = 2
 START_PROBE_TIMEOUT_S = 2
 LOOKUP_TIMEOUT_S = 5  # config and state lookups (see MongoStore._deadline)
 REPLACE_CHUNK = 10_000  # records per insert_many of a replace-all, each under its own deadline
-READ_ATTEMPTS = 3  # reads retried when a replace-all swapped the bucket under them
-RECORD_INDEXES = (
-    [("_timestamp", 1), (mq.SEQ, 1)],  # windows, default raw order, earliest record
-    [("_timestamp", -1), (mq.SEQ, 1)],  # sort_by=_timestamp:descending (ties in write order)
-    [(mq.SEQ, 1)],  # capping
-)
-_PLACEHOLDER_TIME, _PLACEHOLDER_SEQ = datetime(1970, 1, 1), 2**62  # same BSON types as stamps
 _MOCK_CLIENTS = {}  # mongomock://host -> one in-process stand-in shared by every store
 
 
@@ -114,51 +108,6 @@ def _public_config(document):
     return config
 
 
-def _last_wins(records):
-    """One record per ``_id``, the last of each in batch order (upsert semantics)."""
-    by_id = {}
-    for record in records:
-        by_id.pop(record["_id"], None)
-        by_id[record["_id"]] = record
-    return list(by_id.values())
-
-
-def _documents(records):
-    """Prepared records as stored, with their period starts, checked before any write.
-
-    Each is encoded to BSON once here (with placeholder stamps), so a value
-    BSON cannot hold fails before anything is written, even without a
-    transaction. ``_stamped`` fills in the write order and time.
-    """
-    documents = []
-    for record in _last_wins(records):
-        document = {}
-        for key, value in record.items():
-            if not is_valid_key(key) or key in mq.STORE_FIELDS:
-                raise ValueError(f"{key!r} cannot be stored as a record field")
-            document[key] = mq.to_bson_datetime(value) if isinstance(value, datetime) else value
-        if not isinstance(document.get("_id"), str):
-            raise ValueError("a prepared record has a string _id")
-        timestamp = record.get("_timestamp")
-        if timestamp is not None:
-            for period, start in period_starts(timestamp).items():
-                document[mq.PERIOD_FIELDS[period]] = mq.to_bson_datetime(start)
-        document[mq.UPDATED_AT] = _PLACEHOLDER_TIME
-        document[mq.SEQ] = _PLACEHOLDER_SEQ
-        bson.encode(document, codec_options=DEFAULT_CODEC_OPTIONS)
-        documents.append(document)
-    return documents
-
-
-def _stamped(documents, first, now):
-    """Copies of ``documents`` carrying write order ``first``, ``first + 1``, ... and ``now``."""
-    updated_at = mq.to_bson_datetime(now)
-    return [
-        {**document, mq.UPDATED_AT: updated_at, mq.SEQ: first + offset}
-        for offset, document in enumerate(documents)
-    ]
-
-
 def _bounded(kind):
     """Run the method under the store's deadline for ``kind`` with driver errors mapped.
 
@@ -190,6 +139,10 @@ class MongoStore:
         )
         self._topology = None
         self._config_indexes = False
+        self._state = WriteState(self._db, self._db[BUCKETS])
+        self._collections = RecordCollections(
+            self._client, self._db, self._db[BUCKETS], lambda: self.topology().sharded
+        )
         if self._owns_client and not _is_stand_in(self._client):
             self._refuse_at_start()
 
@@ -270,85 +223,13 @@ class MongoStore:
             raise BucketNotFound(bucket)
 
     def _live_name(self, bucket, session=None):
-        """The name of the collection holding ``bucket``'s records now; raises ``BucketNotFound``."""
+        """The collection holding ``bucket``'s records now; raises ``BucketNotFound``."""
         self._check_name(bucket)
-        document = self._db[BUCKETS].find_one({"_id": bucket}, {LIVE: 1}, session=session)
-        if document is None:
-            raise BucketNotFound(bucket)
-        return document.get(LIVE, bucket)
+        return self._collections.live(bucket, session)
 
     def _reading(self, bucket, read):
-        """``read(collection)`` on the bucket's live records, never across a replace-all swap.
-
-        The pointer is read again afterwards: when a replace-all swapped it
-        meanwhile (and may have dropped the collection being read), the read
-        runs again on the new records.
-        """
-        for _ in range(READ_ATTEMPTS):
-            with pymongo.timeout(self._deadline("lookup")):  # fail fast when MongoDB is down
-                name = self._live_name(bucket)
-            try:
-                result = read(self._db[name])
-            except OperationFailure:
-                if self._live_name(bucket) != name:
-                    continue
-                raise
-            if self._live_name(bucket) == name:
-                return result
-        raise StoreUnavailable(f"store unavailable: {bucket} was replaced during every read; try again")
-
-    def _new_records_collection(self, name):
-        """Create a records collection with its indexes, sharded first on a ``mongos``."""
-        self._db.create_collection(name)
-        if self.topology().sharded:
-            shard_collection(self._client, self._db.name, name)
-        collection = self._db[name]
-        for keys in RECORD_INDEXES:
-            collection.create_index(keys)
-        return collection
-
-    def _record_collections(self, bucket):
-        """Every collection holding records of ``bucket``: live, staging or left behind."""
-        # Filtered here: mongomock's listCollections filter still lists dropped collections.
-        pattern = re.compile(f"{re.escape(bucket)}(\\.|$)")
-        return [name for name in self._db.list_collection_names() if pattern.match(name)]
-
-    # -- write state: outside transactions, after success ----------------------
-    def _reserve(self, bucket, count):
-        """Reserve ``count`` write-order numbers; return the first. Raises ``BucketNotFound``.
-
-        One atomic ``$inc`` on the bucket's state document, outside the
-        batch's transaction: writers queue on it for microseconds instead of
-        aborting each other's transactions. A batch that fails afterwards
-        leaves a gap in ``_seq``, which only orders records.
-        """
-        state = self._db[STATE].find_one_and_update(
-            {"_id": bucket}, {"$inc": {"seq": count}},
-            projection={"seq": 1}, return_document=ReturnDocument.AFTER,
-        )
-        if state is None:
-            self._seed_state(bucket)
-            return self._reserve(bucket, count)
-        return state["seq"] - count + 1
-
-    def _seed_state(self, bucket):
-        """Create the state document, carrying over state an older layout kept in ``_buckets``."""
-        config = self._db[BUCKETS].find_one({"_id": bucket}, dict.fromkeys(LEGACY_STATE, 1))
-        if config is None:
-            raise BucketNotFound(bucket)
-        seeded = {"seq": config.get("_last_seq", 0)}
-        if config.get("_last_updated") is not None:  # absent, not null, until the first write
-            seeded["last_updated"] = config["_last_updated"]
-        try:
-            self._db[STATE].update_one({"_id": bucket}, {"$setOnInsert": seeded}, upsert=True)
-        except DuplicateKeyError:  # another writer seeded it first
-            pass
-
-    def _touch(self, bucket, now):
-        """Move ``last_updated`` to ``now`` once a write succeeded (never backwards)."""
-        self._db[STATE].update_one(
-            {"_id": bucket}, {"$max": {"last_updated": mq.to_bson_datetime(now)}}, upsert=True
-        )
+        self._check_name(bucket)
+        return self._collections.reading(bucket, read, self._deadline("lookup"))
 
     def ping(self):
         try:
@@ -403,10 +284,9 @@ class MongoStore:
             if self.get_bucket(name) is not None:
                 raise BucketExists(name) from None
             raise DataGroupClash(f"{config.get('data_group')}/{config.get('data_type')}") from None
-        self._db[STATE].replace_one({"_id": name}, {"seq": 0}, upsert=True)
-        for leftover in self._record_collections(name):  # of a deleted bucket of this name
-            self._db.drop_collection(leftover)
-        self._new_records_collection(name)
+        self._state.create(name)
+        self._collections.drop_all(name)  # left behind by a deleted bucket of this name
+        self._collections.create(name)
 
     @_bounded("lookup")
     def get_bucket(self, name):
@@ -455,9 +335,8 @@ class MongoStore:
             return False
         existed = self._db[BUCKETS].delete_one({"_id": name}).deleted_count > 0
         if existed:
-            self._db[STATE].delete_one({"_id": name})
-            for collection in self._record_collections(name):
-                self._db.drop_collection(collection)
+            self._state.delete(name)
+            self._collections.drop_all(name)
         return existed
 
     # -- users -----------------------------------------------------------------
@@ -509,7 +388,7 @@ class MongoStore:
             return 0
         self._writable_topology()
         now = _now()
-        documents = _stamped(prepared, self._reserve(bucket, len(prepared)), now)
+        documents = _stamped(prepared, self._state.reserve(bucket, len(prepared)), now)
 
         def write(session):
             collection = self._db[self._live_name(bucket, session)]
@@ -518,7 +397,7 @@ class MongoStore:
                 self._cap(collection, capped_size, session)
 
         self._atomically(write)
-        self._touch(bucket, now)
+        self._state.touch(bucket, now)
         return len(records)
 
     @staticmethod
@@ -545,57 +424,38 @@ class MongoStore:
         limits. Until the swap nobody sees the new collection; a failure
         before it drops the new collection and leaves the bucket as it was.
         """
-        timeout = pymongo.timeout
-        with timeout(self.options.timeout_seconds):
+        step = functools.partial(pymongo.timeout, self.options.timeout_seconds)
+        with step():
             self._writable_topology()
             self._live_name(bucket)
         unique = _last_wins(records)
         staging = f"{bucket}.{ObjectId()}"
         now = _now()
         try:
-            with timeout(self.options.timeout_seconds):
-                first = self._reserve(bucket, len(unique))
-                self._db[BUCKETS].update_one({"_id": bucket}, {"$push": {STAGING: staging}})
-                collection = self._new_records_collection(staging)
+            with step():
+                first = self._state.reserve(bucket, len(unique))
+                collection = self._collections.begin_staging(bucket, staging)
             for start in range(0, len(unique), REPLACE_CHUNK):
                 chunk = _documents(unique[start:start + REPLACE_CHUNK])
-                with timeout(self.options.timeout_seconds):
+                with step():
                     collection.insert_many(_stamped(chunk, first + start, now), ordered=True)
-            with timeout(self.options.timeout_seconds):
-                before = self._db[BUCKETS].find_one_and_update(
-                    {"_id": bucket}, {"$set": {LIVE: staging}, "$pull": {STAGING: staging}},
-                    projection={LIVE: 1, STAGING: 1},
-                )
-            if before is None:
-                raise BucketNotFound(bucket)
+            with step():
+                still_staging = self._collections.swap(bucket, staging)
         except BaseException:
             self._abandon(bucket, staging)
             raise
-        with timeout(self.options.timeout_seconds):
-            self._touch(bucket, now)
-            self._drop_retired(bucket, keep={staging, *before.get(STAGING, ())})
+        with step():
+            self._state.touch(bucket, now)
+            self._collections.drop_all(bucket, keep={staging, *still_staging})
         return len(records)
 
     def _abandon(self, bucket, staging):
         """Best effort: drop a staging collection a failed replace-all leaves behind."""
         try:
             with driver_errors(), pymongo.timeout(self.options.timeout_seconds):
-                self._db.drop_collection(staging)
-                self._db[BUCKETS].update_one({"_id": bucket}, {"$pull": {STAGING: staging}})
+                self._collections.abandon(bucket, staging)
         except (PyMongoError, StoreUnavailable):
             pass  # the next replace-all of this bucket drops it
-
-    def _drop_retired(self, bucket, keep):
-        """Drop the bucket's record collections that are neither live nor being filled.
-
-        That is the collection the swap retired and any a writer re-created
-        by inserting into it after the swap (its records were replaced).
-        Readers that were on a dropped collection see the pointer moved and
-        read again (``_reading``).
-        """
-        for name in self._record_collections(bucket):
-            if name not in keep:
-                self._db.drop_collection(name)
 
     @_bounded("read")
     def count(self, bucket):
@@ -604,14 +464,7 @@ class MongoStore:
     @_bounded("lookup")
     def last_updated(self, bucket):
         self._check_name(bucket)
-        state = self._db[STATE].find_one({"_id": bucket})
-        if state is None:  # not written since an older layout, or no such bucket
-            config = self._db[BUCKETS].find_one({"_id": bucket}, {"_last_updated": 1})
-            if config is None:
-                raise BucketNotFound(bucket)
-            moment = config.get("_last_updated")
-        else:
-            moment = state.get("last_updated")
+        moment = self._state.last_updated(bucket)
         return mq.from_bson_datetime(moment) if moment is not None else None
 
     # -- shard-bucket ----------------------------------------------------------
