@@ -9,6 +9,8 @@ import importlib
 import os
 import sys
 
+from ..store.errors import StoreUnavailable
+
 COMMAND_MODULES = (
     "backdrop.cli.buckets",
     "backdrop.cli.users",
@@ -66,6 +68,9 @@ def main(argv=None):
         return 2
     try:
         return args.func(args, env) or 0
+    except StoreUnavailable as error:  # a bounded wait ran out: say so, no traceback
+        print(f"backdrop: {error}", file=sys.stderr)
+        return 2
     finally:
         env.store.close()
 

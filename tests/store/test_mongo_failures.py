@@ -5,6 +5,7 @@ deployment answers: its topology, its sessions and the driver errors it
 raises. Each test failed before the fix it names.
 """
 import time
+from pathlib import Path
 
 import mongomock
 import pymongo
@@ -17,6 +18,7 @@ from backdrop.store import mongo as mongo_module
 from backdrop.store.errors import StoreUnavailable
 from backdrop.store.mongo import MongoStore
 from backdrop.store.mongo_topology import MongoOptions
+from tests.support.cli import run
 
 from . import mongo_fakes as fakes
 from .helpers import Query, config, ids, prepare
@@ -28,6 +30,7 @@ def collections_of(store, bucket):
                   if name == bucket or name.startswith(bucket + "."))
 
 
+INI = str(Path(__file__).parents[2] / "development.ini")
 ROWS = [{"_id": f"r{n}", "_timestamp": "2014-01-08T10:00:00Z", "n": n} for n in range(5)]
 
 
@@ -66,29 +69,32 @@ def test_a_query_runs_under_the_read_deadline(monkeypatch, mock_store):
         mock_store.raw("visits", Query())
 
 
-def test_deadlines_come_from_the_settings():
+def _record_deadline(monkeypatch, method, seen):
+    original = getattr(mongomock.collection.Collection, method)
+
+    def recording(collection, *args, **kwargs):
+        seen.setdefault(method, fakes.deadline())
+        return original(collection, *args, **kwargs)
+
+    monkeypatch.setattr(mongomock.collection.Collection, method, recording)
+
+
+def test_deadlines_come_from_the_settings(monkeypatch):
     options = MongoOptions.from_settings({
         "backdrop.mongodb.timeout_seconds": "3", "backdrop.mongodb.read_timeout_seconds": "40",
     })
-    seen = {}
     store = MongoStore("mongomock://deadlines/backdrop", client=mongomock.MongoClient(),
                        options=options)
     store.create_bucket(config("visits"))
-    original = mongomock.collection.Collection.aggregate
+    seen = {}
+    for method in ("aggregate", "replace_one"):
+        _record_deadline(monkeypatch, method, seen)
 
-    def recording(collection, *args, **kwargs):
-        seen["read"] = fakes.deadline()
-        return original(collection, *args, **kwargs)
+    store.raw("visits", Query())
+    store.insert("visits", prepare(ROWS))
 
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(mongomock.collection.Collection, "aggregate", recording)
-        store.raw("visits", Query())
-        patch.setattr(mongomock.collection.Collection, "find_one", lambda *a, **k: (
-            seen.setdefault("write", fakes.deadline()), None)[1])
-        store.get_bucket("visits")
-
-    assert 30 < seen["read"] <= 40
-    assert 0 < seen["write"] <= 3
+    assert 30 < seen["aggregate"] <= 40
+    assert 0 < seen["replace_one"] <= 3
 
 
 def test_a_write_concern_timeout_says_the_write_may_have_been_applied(monkeypatch, mock_store):
@@ -126,6 +132,17 @@ def test_a_store_error_of_a_write_is_a_503_with_the_error_shape(monkeypatch, mak
     assert response.json["status"] == "error"
     assert response.json["message"].startswith("store unavailable: ")
     assert mock_store.last_updated("visits") is None
+
+
+def test_the_cli_says_store_unavailable_without_a_traceback(capsys, monkeypatch):
+    monkeypatch.setenv("BACKDROP_STORE_URL", "mongomock://cli-unavailable/cli")
+    fakes.raise_from(monkeypatch, "find", AutoReconnect("connection reset by peer"))
+
+    code, out, err = run(capsys, "list-buckets", INI)
+
+    assert code == 2
+    assert err.startswith("backdrop: store unavailable: MongoDB did not answer in time")
+    assert "Traceback" not in err + out
 
 
 def test_a_read_of_an_unreachable_store_is_a_503(make_app):
