@@ -5,6 +5,8 @@ before the store met a sharded cluster. The shard key and why: docs/stores.md.
 """
 import json
 
+from pymongo.errors import PyMongoError
+
 from ..store.errors import BucketNotFound, StoreError
 from . import add_command
 from .buckets import _fail
@@ -20,6 +22,8 @@ def shard_bucket(args, env):
         return _fail(f'No data set exists with name "{args.name}"')
     except (ValueError, StoreError) as error:
         return _fail(str(error))
+    except PyMongoError as error:  # e.g. sharded before on another key, or not authorised
+        return _fail(f"MongoDB refused to shard {args.name}: {error}")
     print(json.dumps({"bucket": args.name, "sharded": True, "server": answer}, default=str))
     return 0
 

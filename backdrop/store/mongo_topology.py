@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from pyramid.settings import asbool
 
+PREFIX = "backdrop.mongodb."
 REPLICA_SET, SHARDED, STANDALONE, STAND_IN = "replica set", "sharded cluster", "standalone", "mongomock"
 STANDALONE_REFUSAL = (
     "the MongoDB server at {url} is a standalone server: it has no transactions, so a "
@@ -36,14 +37,22 @@ class MongoOptions:
     @classmethod
     def from_settings(cls, settings):
         settings = settings or {}
-        prefix = "backdrop.mongodb."
         return cls(
-            allow_standalone=asbool(settings.get(prefix + "allow_standalone", False)),
-            timeout_seconds=float(settings.get(prefix + "timeout_seconds", cls.timeout_seconds)),
-            read_timeout_seconds=float(
-                settings.get(prefix + "read_timeout_seconds", cls.read_timeout_seconds)
-            ),
+            allow_standalone=asbool(settings.get(PREFIX + "allow_standalone", False)),
+            timeout_seconds=_seconds(settings, "timeout_seconds", cls.timeout_seconds),
+            read_timeout_seconds=_seconds(settings, "read_timeout_seconds", cls.read_timeout_seconds),
         )
+
+
+def _seconds(settings, name, default):
+    value = settings.get(PREFIX + name, default)
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = 0
+    if not seconds > 0:
+        raise SystemExit(f"backdrop: {PREFIX}{name} must be a positive number of seconds, not {value!r}")
+    return seconds
 
 
 @dataclass(frozen=True)

@@ -404,3 +404,9 @@ def test_driver_errors_the_store_does_not_know_stay_what_they_are(monkeypatch, m
 
     with pytest.raises(PyMongoError, match="something new"):
         mock_store.insert("visits", prepare(ROWS))
+
+
+@pytest.mark.parametrize("value", ["soon", "0", "-1", "nan"])
+def test_a_deadline_that_is_not_a_positive_number_refuses_to_start(value):
+    with pytest.raises(SystemExit, match="backdrop.mongodb.timeout_seconds must be a positive"):
+        MongoOptions.from_settings({"backdrop.mongodb.timeout_seconds": value})

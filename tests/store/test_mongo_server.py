@@ -125,3 +125,26 @@ def test_raw_sorted_descending_keeps_write_order_for_ties(watched):
     found = store.raw("visits", Query(sort_by=SortBy("_timestamp", True)))
 
     assert [record["_id"] for record in found] == ["a", "b", "c"]
+
+
+def test_readers_never_see_a_mix_while_buckets_are_replaced(watched):
+    store, _ = watched
+    store.create_bucket(config("visits"))
+    small = prepare([{"_id": f"s{n}", "_timestamp": "2014-01-08T10:00:00Z"} for n in range(300)])
+    large = prepare([{"_id": f"l{n}", "_timestamp": "2014-01-08T10:00:00Z"} for n in range(700)])
+    store.replace_all("visits", small)
+    seen, done = set(), threading.Event()
+
+    def read():
+        while not done.is_set():
+            seen.add(store.count("visits"))
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    for batch in (large, small) * 5:
+        store.replace_all("visits", batch)
+    done.set()
+    reader.join()
+
+    assert seen <= {300, 700}
+    assert len(store._collections.of_bucket("visits")) == 1

@@ -5,6 +5,7 @@ them as a ``mongos`` does and records what the store sent.
 """
 import mongomock
 import pytest
+from pymongo.errors import OperationFailure
 
 from backdrop.store.mongo import MongoStore
 from backdrop.store.mongo_shard import SHARD_KEY
@@ -110,6 +111,24 @@ def test_cli_shard_bucket(capsys, mongos, cli_mongos):
     assert (code, err) == (0, "")
     assert '"sharded": true' in out
     assert mongos.sharded() == [("cli.visits", {"_id": "hashed"})]
+
+
+def test_cli_shard_bucket_says_why_mongodb_refused(capsys, monkeypatch, mongos, cli_mongos):
+    cli_mongos.create_bucket(config("visits"))
+    original = mongomock.database.Database.command
+
+    def refuse(database, name, *args, **kwargs):
+        if name == "shardCollection":
+            raise OperationFailure("already sharded with a different key", 20,
+                                   {"code": 20, "codeName": "AlreadyInitialized"})
+        return original(database, name, *args, **kwargs)
+
+    monkeypatch.setattr(mongomock.database.Database, "command", refuse)
+
+    code, _, err = run(capsys, "shard-bucket", ROOT_INI, "visits")
+
+    assert code == 1
+    assert err.startswith("backdrop: MongoDB refused to shard visits: already sharded")
 
 
 def test_cli_shard_bucket_of_an_unknown_bucket(capsys, cli_mongos):
