@@ -6,6 +6,8 @@ from pyramid.httpexceptions import HTTPException
 from pyramid.response import Response
 from pyramid.view import exception_view_config, notfound_view_config
 
+from .store.errors import AnswerTooLarge, StoreUnavailable
+
 log = logging.getLogger(__name__)
 
 
@@ -53,6 +55,17 @@ def http_exception_view(exc, request):
 @exception_view_config(URLDecodeError)
 def undecodable_url_view(exc, request):
     return json_error(400, "the URL is not valid UTF-8")
+
+
+@exception_view_config(StoreUnavailable)
+def store_unavailable_view(exc, request):
+    # A bounded wait ran out: say so (and let cross-origin dashboards see it), never hang.
+    return json_error(503, str(exc), {"Access-Control-Allow-Origin": "*", "Retry-After": "5"})
+
+
+@exception_view_config(AnswerTooLarge)
+def answer_too_large_view(exc, request):
+    return json_error(400, str(exc), {"Access-Control-Allow-Origin": "*"})
 
 
 @exception_view_config(Exception)

@@ -11,7 +11,11 @@ def status(request):
     store = request.find_service(IStore)
     if not store.ping():
         return json_error(500, "cannot connect to store")
-    response = Response(json_body={"status": "ok", "message": "store is reachable"})
+    body = {"status": "ok", "message": "store is reachable"}
+    warning = getattr(store, "warning", None)  # e.g. a standalone MongoDB: batches not atomic
+    if warning:
+        body["warning"] = warning
+    response = Response(json_body=body)
     response.cache_control = "no-cache"
     return response
 

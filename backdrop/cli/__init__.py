@@ -9,10 +9,13 @@ import importlib
 import os
 import sys
 
+from ..store.errors import StoreUnavailable
+
 COMMAND_MODULES = (
     "backdrop.cli.buckets",
     "backdrop.cli.users",
     "backdrop.cli.records",
+    "backdrop.cli.mongodb",
 )
 
 
@@ -28,7 +31,7 @@ class Environment:
 
         setup_logging(config_uri)
         self.settings = normalise_settings(dict(get_appsettings(config_uri)))
-        self.store = create_store(self.settings["backdrop.store_url"])
+        self.store = create_store(self.settings["backdrop.store_url"], self.settings)
         self.plugins = Registry(make_plugin_manager())
 
 
@@ -65,6 +68,9 @@ def main(argv=None):
         return 2
     try:
         return args.func(args, env) or 0
+    except StoreUnavailable as error:  # a bounded wait ran out: say so, no traceback
+        print(f"backdrop: {error}", file=sys.stderr)
+        return 2
     finally:
         env.store.close()
 

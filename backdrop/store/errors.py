@@ -31,3 +31,17 @@ class RecordsRefused(StoreError):
 
     The write is refused whole; the message is fit to show the client.
     """
+
+
+class StoreUnavailable(StoreError):
+    """The store did not answer in time, or cannot promise what a write needs.
+
+    The message starts ``store unavailable:`` and is fit to show the client (a 503).
+    """
+
+
+class AnswerTooLarge(StoreError):
+    """The database refused to build an answer this large (memory or document limits).
+
+    The message says what to narrow; it is fit to show the client (a 400).
+    """

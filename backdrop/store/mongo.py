@@ -2,61 +2,87 @@
 
 Layout (see docs/stores.md):
 
-* ``_buckets``: one document per bucket config (``_id`` is the name), plus the
-  bucket's write state: ``_last_seq`` (write-order counter) and
-  ``_last_updated``.
+* ``_buckets``: one document per bucket config (``_id`` is the name) plus
+  ``_records``, the name of the collection that holds the bucket's records
+  now, and ``_staging``, the collections a replace-all is filling.
+* ``_bucket_state``: per bucket, ``seq`` (write-order counter) and
+  ``last_updated``; written outside any transaction, so concurrent writers
+  of one bucket never conflict on it.
 * ``_users``: admin-app users (``_id`` is the email).
-* ``<bucket name>``: one collection of records per bucket. Each record keeps
-  its fields, the period starts of ``_timestamp`` (``_hour_start_at`` ...
-  ``_year_start_at``), ``_updated_at`` and ``_seq`` (write order, for capping
-  and for stable ordering).
+* ``<bucket name>`` and, after a replace-all, ``<bucket name>.<ObjectId>``:
+  the records. Each record keeps its fields, the period starts of
+  ``_timestamp`` (``_hour_start_at`` ... ``_year_start_at``), ``_updated_at``
+  and ``_seq`` (write order, for capping and for stable ordering).
 
 Every write uses ``w="majority", j=True``; reads use read concern
-``majority``. Batches run in one transaction when the server supports them
-(replica set or mongos); elsewhere (a standalone server, mongomock) they fall
-back to one ordered ``bulk_write`` after encoding every document up front.
+``majority``. Every operation runs under a deadline and maps driver errors
+(``mongo_errors``). Batches run in one transaction on a replica set or
+``mongos``; a standalone server is refused unless the settings accept
+non-atomic batches (``mongo_topology``). A replace-all fills a fresh
+collection and then swaps the bucket's ``_records`` pointer in one
+single-document write, so readers see the old records or the new, never a
+mix, at any size and on any topology (``mongo_collections``). Write state
+lives in ``mongo_state``, document preparation in ``mongo_documents``,
+pipelines in ``mongo_query``, the shard key in ``mongo_shard``.
 """
-from dataclasses import replace
+import functools
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-import bson
 import pymongo
-from bson.codec_options import DEFAULT_CODEC_OPTIONS
-from pymongo import DeleteMany, InsertOne, ReturnDocument
-from pymongo.errors import DuplicateKeyError
+from bson import ObjectId
+from pymongo import ReplaceOne, ReturnDocument
+from pymongo.errors import DuplicateKeyError, PyMongoError
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 from zope.interface import implementer
 
 from ..buckets import NAME
 from ..interfaces import IStore
-from ..periods import period_starts
 from ..query import Group
 from ..records import is_valid_key
 from . import mongo_query as mq
-from .errors import BucketExists, BucketNotFound, DataGroupClash, NonNumericCollect
+from .errors import (
+    BucketExists,
+    BucketNotFound,
+    DataGroupClash,
+    NonNumericCollect,
+    StoreUnavailable,
+)
+from .mongo_collections import LIVE, STAGING, RecordCollections
+from .mongo_documents import documents as _documents
+from .mongo_documents import last_wins as _last_wins
+from .mongo_documents import stamped as _stamped
+from .mongo_errors import driver_errors
+from .mongo_shard import shard_collection
+from .mongo_state import WriteState
+from .mongo_topology import STAND_IN, MongoOptions, Topology
 
 WRITE_CONCERN = WriteConcern(w="majority", j=True)
 READ_CONCERN = ReadConcern("majority")
 BUCKETS, USERS = "_buckets", "_users"
-LAST_SEQ, LAST_UPDATED = "_last_seq", "_last_updated"
-STATE_FIELDS = (LAST_SEQ, LAST_UPDATED)
 DEFAULT_DATABASE = "backdrop"
 SERVER_SELECTION_TIMEOUT_MS = 5_000
 PING_TIMEOUT_S = 2
-RECORD_INDEXES = (
-    [("_timestamp", 1), (mq.SEQ, 1)],
-    [(mq.SEQ, 1)],
-    *([(name, 1)] for name in mq.PERIOD_FIELDS.values()),
-)
-_PLACEHOLDER_TIME, _PLACEHOLDER_SEQ = datetime(1970, 1, 1), 2**62  # same BSON types as stamps
+START_PROBE_TIMEOUT_S = 2
+LOOKUP_TIMEOUT_S = 5  # config and state lookups (see MongoStore._deadline)
+REPLACE_CHUNK = 10_000  # records per insert_many of a replace-all, each under its own deadline
 _MOCK_CLIENTS = {}  # mongomock://host -> one in-process stand-in shared by every store
 
 
 def _database_name(url):
     name = urlsplit(url).path.lstrip("/")
     return name or DEFAULT_DATABASE
+
+
+def _shown(url):
+    """The URL without credentials, for messages."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}{parts.path}"
+
+
+def _is_stand_in(client):
+    return not isinstance(client, pymongo.MongoClient)
 
 
 def _client_for(url):
@@ -77,117 +103,133 @@ def _now():
 
 
 def _public_config(document):
-    config = {key: value for key, value in document.items() if key not in STATE_FIELDS}
-    config["name"] = config.pop("_id")
+    config = {key: value for key, value in document.items() if not key.startswith("_")}
+    config["name"] = document["_id"]
     return config
 
 
-def _last_wins(records):
-    """One record per ``_id``, the last of each in batch order (upsert semantics)."""
-    by_id = {}
-    for record in records:
-        by_id.pop(record["_id"], None)
-        by_id[record["_id"]] = record
-    return list(by_id.values())
+def _bounded(kind):
+    """Run the method under the store's deadline for ``kind`` with driver errors mapped.
 
-
-def _documents(records):
-    """Prepared records as stored, with their period starts, checked before any write.
-
-    Each is encoded to BSON once here (with placeholder stamps), so a value
-    BSON cannot hold fails before anything is written, even without a
-    transaction. ``_stamped`` fills in the write order and time.
+    ``kind`` is ``"write"`` or ``"read"`` (``MongoOptions``), or None for
+    methods that set deadlines per step themselves.
     """
-    documents = []
-    for record in _last_wins(records):
-        document = {}
-        for key, value in record.items():
-            if not is_valid_key(key) or key in mq.STORE_FIELDS:
-                raise ValueError(f"{key!r} cannot be stored as a record field")
-            document[key] = mq.to_bson_datetime(value) if isinstance(value, datetime) else value
-        if not isinstance(document.get("_id"), str):
-            raise ValueError("a prepared record has a string _id")
-        timestamp = record.get("_timestamp")
-        if timestamp is not None:
-            for period, start in period_starts(timestamp).items():
-                document[mq.PERIOD_FIELDS[period]] = mq.to_bson_datetime(start)
-        document[mq.UPDATED_AT] = _PLACEHOLDER_TIME
-        document[mq.SEQ] = _PLACEHOLDER_SEQ
-        bson.encode(document, codec_options=DEFAULT_CODEC_OPTIONS)
-        documents.append(document)
-    return documents
 
+    def decorate(method):
+        @functools.wraps(method)
+        def bounded(self, *args, **kwargs):
+            seconds = self._deadline(kind)
+            with driver_errors(), pymongo.timeout(seconds):
+                return method(self, *args, **kwargs)
 
-def _stamped(documents, first, now):
-    """Copies of ``documents`` carrying write order ``first``, ``first + 1``, ... and ``now``."""
-    updated_at = mq.to_bson_datetime(now)
-    return [
-        {**document, mq.UPDATED_AT: updated_at, mq.SEQ: first + offset}
-        for offset, document in enumerate(documents)
-    ]
+        return bounded
+
+    return decorate
 
 
 @implementer(IStore)
 class MongoStore:
-    def __init__(self, url, client=None):
+    def __init__(self, url, client=None, options=None):
         self.url = url
+        self.options = options or MongoOptions()
         self._owns_client = client is None
         self._client = client if client is not None else _client_for(url)
         self._db = self._client.get_database(
             _database_name(url), write_concern=WRITE_CONCERN, read_concern=READ_CONCERN
         )
-        self._transactions = None
+        self._topology = None
         self._config_indexes = False
+        self._state = WriteState(self._db, self._db[BUCKETS])
+        self._collections = RecordCollections(
+            self._client, self._db, self._db[BUCKETS], lambda: self.topology().sharded
+        )
+        if self._owns_client and not _is_stand_in(self._client):
+            self._refuse_at_start()
 
     # -- plumbing ------------------------------------------------------------
-    def _supports_transactions(self):
-        """True on a replica set or mongos (asked once); never on mongomock."""
-        if self._transactions is None:
-            if not isinstance(self._client, pymongo.MongoClient):
-                self._transactions = False
-            else:
-                hello = self._client.admin.command("hello")
-                self._transactions = bool(hello.get("setName")) or hello.get("msg") == "isdbgrid"
-        return self._transactions
+    def _deadline(self, kind):
+        """Seconds for one operation of ``kind``.
+
+        Under a deadline pymongo waits for a server as long as the deadline
+        allows (``serverSelectionTimeoutMS`` no longer applies), so the small
+        lookups every request starts with (a bucket's config) get a short one:
+        with MongoDB down a request answers 503 within it.
+        """
+        if kind == "read":
+            return self.options.read_timeout_seconds
+        if kind == "lookup":
+            return min(self.options.timeout_seconds, LOOKUP_TIMEOUT_S)
+        return self.options.timeout_seconds if kind == "write" else None
+
+    def _hello(self):
+        """The server's ``hello`` answer; None on the mongomock stand-in, which has no such command."""
+        try:
+            return self._client.admin.command("hello")
+        except NotImplementedError:
+            return None
+
+    def topology(self):
+        """What the deployment is (asked once, when the server first answers)."""
+        if self._topology is None:
+            hello = self._hello()
+            self._topology = Topology(STAND_IN) if hello is None else Topology.from_hello(hello)
+        return self._topology
+
+    def _refuse_at_start(self):
+        """Refuse a standalone server at start-up when it answers; else decide on first write."""
+        try:
+            with pymongo.timeout(START_PROBE_TIMEOUT_S):
+                refusal = self.topology().refusal(self.options, _shown(self.url))
+        except PyMongoError:
+            return  # not reachable yet: every write checks again
+        if refusal:
+            raise SystemExit(f"backdrop: refusing to start: {refusal}")
+
+    def _writable_topology(self):
+        topology = self.topology()
+        refusal = topology.refusal(self.options, _shown(self.url))
+        if refusal:
+            raise StoreUnavailable(f"store unavailable: {refusal}")
+        return topology
+
+    @property
+    def warning(self):
+        """What ``/_status`` tells an operator about this deployment, or None."""
+        try:
+            with driver_errors(), pymongo.timeout(PING_TIMEOUT_S):
+                topology = self.topology()
+        except (PyMongoError, StoreUnavailable):
+            return None
+        refusal = topology.refusal(self.options, _shown(self.url))
+        return f"writes refused: {refusal}" if refusal else topology.warning
 
     def _atomically(self, write):
-        """Run ``write(session)`` in a transaction when possible, else with ``session=None``."""
-        if not self._supports_transactions():
+        """Run ``write(session)`` in a transaction when possible, else with ``session=None``.
+
+        ``with_transaction`` retries transient conflicts with backoff
+        (pymongo 4.17+) until the surrounding deadline, which also bounds
+        ``commitTransaction``.
+        """
+        if not self._writable_topology().transactions:
             return write(None)
         with self._client.start_session() as session:
             return session.with_transaction(
                 write, read_concern=ReadConcern("snapshot"), write_concern=WRITE_CONCERN
             )
 
-    def _records(self, bucket):
+    @staticmethod
+    def _check_name(bucket):
         if not isinstance(bucket, str) or not NAME.match(bucket):
             raise BucketNotFound(bucket)
-        return self._db.get_collection(bucket)
 
-    def _require(self, bucket):
-        """The records collection of an existing bucket."""
-        records = self._records(bucket)
-        if self._db[BUCKETS].find_one({"_id": bucket}, {"_id": 1}) is None:
-            raise BucketNotFound(bucket)
-        return records
+    def _live_name(self, bucket, session=None):
+        """The collection holding ``bucket``'s records now; raises ``BucketNotFound``."""
+        self._check_name(bucket)
+        return self._collections.live(bucket, session)
 
-    def _stamp(self, bucket, count, session):
-        """Reserve ``count`` write-order numbers and stamp the write time.
-
-        Returns ``(first seq, now)``; raises ``BucketNotFound``. Inside a
-        transaction this document also serialises writers of one bucket.
-        """
-        now = _now()
-        state = self._db[BUCKETS].find_one_and_update(
-            {"_id": bucket},
-            {"$inc": {LAST_SEQ: count}, "$set": {LAST_UPDATED: mq.to_bson_datetime(now)}},
-            projection={LAST_SEQ: 1},
-            return_document=ReturnDocument.AFTER,
-            session=session,
-        )
-        if state is None:
-            raise BucketNotFound(bucket)
-        return state[LAST_SEQ] - count + 1, now
+    def _reading(self, bucket, read):
+        self._check_name(bucket)
+        return self._collections.reading(bucket, read, self._deadline("lookup"))
 
     def ping(self):
         try:
@@ -226,37 +268,43 @@ class MongoStore:
         if clash is not None:
             raise DataGroupClash(f"{data_group}/{data_type}")
 
+    @_bounded("write")
     def create_bucket(self, config):
         name = config["name"]
-        records = self._records(name)
+        self._check_name(name)
         self._ensure_config_indexes()
         if self.get_bucket(name) is not None:
             raise BucketExists(name)
         self._check_address(config)
         document = {key: value for key, value in config.items() if key != "name"}
-        document.update({"_id": name, LAST_SEQ: 0, LAST_UPDATED: None})
+        document.update({"_id": name, LIVE: name, STAGING: []})
         try:
             self._db[BUCKETS].insert_one(document)
         except DuplicateKeyError:  # lost a race with another writer
             if self.get_bucket(name) is not None:
                 raise BucketExists(name) from None
             raise DataGroupClash(f"{config.get('data_group')}/{config.get('data_type')}") from None
-        for keys in RECORD_INDEXES:
-            records.create_index(keys)
+        self._state.create(name)
+        self._collections.drop_all(name)  # left behind by a deleted bucket of this name
+        self._collections.create(name)
 
+    @_bounded("lookup")
     def get_bucket(self, name):
         document = self._db[BUCKETS].find_one({"_id": name})
         return _public_config(document) if document else None
 
+    @_bounded("lookup")
     def find_bucket(self, data_group, data_type):
         if data_group is None or data_type is None:
             return None
         document = self._db[BUCKETS].find_one({"data_group": data_group, "data_type": data_type})
         return _public_config(document) if document else None
 
+    @_bounded("read")
     def list_buckets(self):
         return [_public_config(document) for document in self._db[BUCKETS].find().sort("_id", 1)]
 
+    @_bounded("write")
     def update_bucket(self, name, changes):
         changes = {key: value for key, value in changes.items() if key != "name"}
         for key in changes:
@@ -281,50 +329,75 @@ class MongoStore:
             raise BucketNotFound(name)
         return _public_config(document)
 
+    @_bounded("write")
     def delete_bucket(self, name):
+        if not isinstance(name, str) or not NAME.match(name):
+            return False
         existed = self._db[BUCKETS].delete_one({"_id": name}).deleted_count > 0
         if existed:
-            self._records(name).drop()
+            self._state.delete(name)
+            self._collections.drop_all(name)
         return existed
 
     # -- users -----------------------------------------------------------------
+    @_bounded("write")
     def save_user(self, email, buckets):
         self._db[USERS].replace_one(
             {"_id": email}, {"_id": email, "buckets": list(buckets)}, upsert=True
         )
 
+    @_bounded("lookup")
     def get_user(self, email):
         document = self._db[USERS].find_one({"_id": email})
         return {"email": document["_id"], "buckets": document["buckets"]} if document else None
 
+    @_bounded("read")
     def list_users(self):
         return [
             {"email": document["_id"], "buckets": document["buckets"]}
             for document in self._db[USERS].find().sort("_id", 1)
         ]
 
+    @_bounded("write")
     def delete_user(self, email):
         return self._db[USERS].delete_one({"_id": email}).deleted_count > 0
 
     # -- records ---------------------------------------------------------------
+    @staticmethod
+    def _upsert(collection, documents, session):
+        """Replace-or-insert each document by ``_id``, in order.
+
+        A ``ReplaceOne`` upsert per record (never delete-then-insert), so two
+        writers upserting one ``_id`` at once both succeed, the later winning,
+        with or without a transaction. mongomock's ``bulk_write`` cannot take
+        today's ``ReplaceOne``; it gets the same calls one by one.
+        """
+        if _is_stand_in(collection.database.client):
+            for document in documents:
+                collection.replace_one({"_id": document["_id"]}, document, upsert=True)
+            return
+        operations = [ReplaceOne({"_id": doc["_id"]}, doc, upsert=True) for doc in documents]
+        collection.bulk_write(operations, ordered=True, session=session)
+
+    @_bounded("write")
     def insert(self, bucket, records, capped_size=None):
-        collection = self._records(bucket)
+        self._check_name(bucket)
         prepared = _documents(records)
         if not prepared:  # nothing written: last_updated stays as it was
-            self._require(bucket)
+            self._live_name(bucket)
             return 0
+        self._writable_topology()
+        now = _now()
+        documents = _stamped(prepared, self._state.reserve(bucket, len(prepared)), now)
 
         def write(session):
-            first, now = self._stamp(bucket, len(prepared), session)
-            documents = _stamped(prepared, first, now)
-            # Delete-then-insert is an upsert that gives each record a new _seq.
-            operations = [DeleteMany({"_id": {"$in": [doc["_id"] for doc in documents]}})]
-            operations += [InsertOne(document) for document in documents]
-            collection.bulk_write(operations, ordered=True, session=session)
+            collection = self._db[self._live_name(bucket, session)]
+            self._upsert(collection, documents, session)
             if capped_size is not None:
                 self._cap(collection, capped_size, session)
 
         self._atomically(write)
+        self._state.touch(bucket, now)
         return len(records)
 
     @staticmethod
@@ -342,52 +415,88 @@ class MongoStore:
         if oldest_kept:
             collection.delete_many({mq.SEQ: {"$lt": oldest_kept[0][mq.SEQ]}}, session=session)
 
+    @_bounded(None)
     def replace_all(self, bucket, records):
-        collection = self._records(bucket)
-        prepared = _documents(records)
+        """Fill a fresh collection, then swap the bucket's pointer to it in one write.
 
-        def write(session):
-            first, now = self._stamp(bucket, len(prepared), session)
-            documents = _stamped(prepared, first, now)
-            operations = [DeleteMany({})] + [InsertOne(document) for document in documents]
-            collection.bulk_write(operations, ordered=True, session=session)
-
-        self._atomically(write)
+        No transaction: each step has its own deadline, so a bucket of any
+        size is replaced without meeting the transaction lifetime or cache
+        limits. Until the swap nobody sees the new collection; a failure
+        before it drops the new collection and leaves the bucket as it was.
+        """
+        step = functools.partial(pymongo.timeout, self.options.timeout_seconds)
+        with step():
+            self._writable_topology()
+            self._live_name(bucket)
+        unique = _last_wins(records)
+        staging = f"{bucket}.{ObjectId()}"
+        now = _now()
+        try:
+            with step():
+                first = self._state.reserve(bucket, len(unique))
+                collection = self._collections.begin_staging(bucket, staging)
+            for start in range(0, len(unique), REPLACE_CHUNK):
+                chunk = _documents(unique[start:start + REPLACE_CHUNK])
+                with step():
+                    collection.insert_many(_stamped(chunk, first + start, now), ordered=True)
+            with step():
+                still_staging = self._collections.swap(bucket, staging)
+        except BaseException:
+            self._abandon(bucket, staging)
+            raise
+        with step():
+            self._state.touch(bucket, now)
+            self._collections.drop_all(bucket, keep={staging, *still_staging})
         return len(records)
 
-    def count(self, bucket):
-        return self._require(bucket).count_documents({})
+    def _abandon(self, bucket, staging):
+        """Best effort: drop a staging collection a failed replace-all leaves behind."""
+        try:
+            with driver_errors(), pymongo.timeout(self.options.timeout_seconds):
+                self._collections.abandon(bucket, staging)
+        except (PyMongoError, StoreUnavailable):
+            pass  # the next replace-all of this bucket drops it
 
+    @_bounded("read")
+    def count(self, bucket):
+        return self._reading(bucket, lambda records: records.count_documents({}))
+
+    @_bounded("lookup")
     def last_updated(self, bucket):
-        self._records(bucket)
-        state = self._db[BUCKETS].find_one({"_id": bucket}, {LAST_UPDATED: 1})
-        if state is None:
-            raise BucketNotFound(bucket)
-        moment = state.get(LAST_UPDATED)
+        self._check_name(bucket)
+        moment = self._state.last_updated(bucket)
         return mq.from_bson_datetime(moment) if moment is not None else None
 
-    # -- queries ---------------------------------------------------------------
-    def _aggregate(self, collection, pipeline):
-        return collection.aggregate(pipeline, allowDiskUse=True)
+    # -- shard-bucket ----------------------------------------------------------
+    @_bounded(None)
+    def shard_bucket(self, bucket):
+        """Shard the bucket's records collection on a ``mongos`` (``backdrop shard-bucket``)."""
+        with pymongo.timeout(self.options.timeout_seconds):
+            if not self.topology().sharded:
+                raise ValueError(
+                    f"{_shown(self.url)} is a {self.topology().kind}, not a mongos: nothing to shard"
+                )
+            name = self._live_name(bucket)
+        return shard_collection(self._client, self._db.name, name)  # builds an index: no deadline
 
+    # -- queries ---------------------------------------------------------------
+    @staticmethod
+    def _aggregate(collection, pipeline):
+        return list(collection.aggregate(pipeline, allowDiskUse=True))
+
+    @_bounded("read")
     def raw(self, bucket, query):
-        collection = self._require(bucket)
         if query.limit == 0:
+            self._live_name(bucket)
             return []
-        documents = self._aggregate(collection, mq.raw_pipeline(query))
+        documents = self._reading(
+            bucket, lambda records: self._aggregate(records, mq.raw_pipeline(query))
+        )
         return [mq.record_from_document(document) for document in documents]
 
+    @_bounded("read")
     def aggregate(self, bucket, query):
-        collection = self._require(bucket)
-        numeric = any(collect.primitive in ("sum", "mean") for collect in query.collect)
-        if query.limit is not None and not query.period and numeric:
-            # Groups cut off by the limit must not hide a non-number from sum/mean.
-            unlimited = replace(query, limit=None, sort_by=None)
-            self._check_numeric(self._aggregate(collection, mq.aggregate_pipeline(unlimited)), query)
-        if query.limit == 0 and not query.period:
-            return []
-        rows = list(self._aggregate(collection, mq.aggregate_pipeline(query)))
-        self._check_numeric(rows, query)
+        rows = self._reading(bucket, lambda records: self._grouped(records, query))
         groups = []
         for row in rows:
             key = row["_id"]
@@ -400,16 +509,51 @@ class MongoStore:
             groups.append(Group(keys, period_start, row["n"], values))
         return groups
 
-    @staticmethod
-    def _check_numeric(rows, query):
+    def _grouped(self, collection, query):
+        limited = query.limit is not None and not query.period
+        if limited:
+            # Groups cut off by the limit must not hide a non-number from sum/mean.
+            self._check_hidden(collection, query)
+            if query.limit == 0:
+                return []
+        rows = self._aggregate(collection, mq.aggregate_pipeline(query))
         for row in rows:
             bad = mq.non_numeric(row, query)
             if bad is not None:
                 raise NonNumericCollect(bad.field, bad.primitive)
+        return rows
 
+    def _check_hidden(self, collection, query):
+        """One ``find_one`` for a non-number in any matched record, instead of a second grouping."""
+        hidden = mq.non_numeric_match(query)
+        if hidden is None:
+            return
+        found = collection.find_one(hidden, dict.fromkeys(self._numeric_fields(query), 1))
+        if found is not None:
+            raise NonNumericCollect(*self._first_non_numeric(found, query))
+
+    @staticmethod
+    def _numeric_fields(query):
+        return [c.field for c in query.collect if c.primitive in ("sum", "mean")]
+
+    @staticmethod
+    def _first_non_numeric(document, query):
+        for collect in query.collect:
+            value = document.get(collect.field)
+            if collect.primitive in ("sum", "mean") and isinstance(value, (str, bool)):
+                return collect.field, collect.primitive
+        raise AssertionError("non_numeric_match found a record without a non-number")
+
+    @_bounded("read")
     def time_bounds(self, bucket, query):
-        collection = self._require(bucket)
-        rows = list(self._aggregate(collection, mq.time_bounds_pipeline(query)))
-        if not rows or rows[0].get("low") is None:
+        def bounds(records):
+            found = [
+                next(iter(records.find(where, {"_timestamp": 1}).sort(order).limit(1)), None)
+                for where, order in mq.time_bounds_lookups(query)
+            ]
+            return [document and document["_timestamp"] for document in found]
+
+        low, high = self._reading(bucket, bounds)
+        if low is None:
             return None, None
-        return mq.from_bson_datetime(rows[0]["low"]), mq.from_bson_datetime(rows[0]["high"])
+        return mq.from_bson_datetime(low), mq.from_bson_datetime(high)

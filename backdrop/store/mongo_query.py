@@ -107,11 +107,20 @@ def raw_pipeline(query):
 
 
 def record_from_document(document):
-    return {
+    """A stored document as a record, ``_id`` last.
+
+    A server always stores ``_id`` as a document's first field (an upsert
+    by replacement included); the record's own fields come first, as the
+    SQLite store and the CSV header order have them.
+    """
+    record = {
         key: from_bson_datetime(value) if isinstance(value, datetime) else value
         for key, value in document.items()
-        if key not in STORE_FIELDS
+        if key not in STORE_FIELDS and key != "_id"
     }
+    if "_id" in document:
+        record["_id"] = document["_id"]
+    return record
 
 
 # -- aggregates -----------------------------------------------------------
@@ -129,12 +138,12 @@ def _non_numeric(path):
 _ACCUMULATORS = {"sum": "$sum", "mean": "$avg", "min": "$min", "max": "$max"}
 
 
-def grouped_match(query):
+def grouped_match(query, *extra):
     """Window and filters, plus: every group key and the period start present."""
     required = [{field(key): {"$ne": None}} for key in query.group_by]
     if query.period:
         required.append({PERIOD_FIELDS[query.period]: {"$ne": None}})
-    return match(query, *required)
+    return match(query, *required, *extra)
 
 
 def aggregate_pipeline(query):
@@ -230,8 +239,31 @@ def collected(primitive, value):
     return value
 
 
-def time_bounds_pipeline(query):
-    return [
-        {"$match": match(query, {"_timestamp": {"$ne": None}})},
-        {"$group": {"_id": None, "low": {"$min": "$_timestamp"}, "high": {"$max": "$_timestamp"}}},
-    ]
+def time_bounds_lookups(query):
+    """The earliest and the latest matching record: ``(filter, sort)`` for two ``limit 1`` finds.
+
+    Each walks the ``(_timestamp, _seq)`` index from one end and stops at the
+    first match, instead of grouping the whole window.
+    """
+    matched = match(query, {"_timestamp": {"$ne": None}})
+    return (
+        (matched, [("_timestamp", 1), (SEQ, 1)]),
+        (matched, [("_timestamp", -1), (SEQ, 1)]),
+    )
+
+
+def non_numeric_match(query):
+    """Records a ``limit``ed grouping would hide: a ``sum``/``mean`` field holding a non-number.
+
+    Strings and booleans are the only non-numbers a record can hold (null and
+    missing are skipped by both collects). One ``find_one`` of this replaces
+    running the grouping again without its limit.
+    """
+    fields = dict.fromkeys(
+        field(collect.field) for collect in query.collect if collect.primitive in ("sum", "mean")
+    )
+    if not fields:
+        return None
+    # One clause per type: mongomock's $type takes a single type name.
+    wrong = [{name: {"$type": kind}} for name in fields for kind in ("string", "bool")]
+    return grouped_match(query, {"$or": wrong})
