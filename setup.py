@@ -16,7 +16,7 @@ requires = [
     "xlrd>=2.0",
     "tqdm>=4.60",
     "pyramid_chameleon>=0.3",
-    "duckdb>=1.1",
+    "duckdb>=2.0",
     "pyarrow>=15",
 ]
 

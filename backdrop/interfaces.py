@@ -139,7 +139,9 @@ class IChangeFeed(Interface):
     def feed_position(bucket):
         """The bucket's current ``FeedPosition``, or None when it does not exist."""
 
-    def feed_changes(bucket, since):
+    def feed_changes(bucket, since, ids=True):
         """A context manager giving the ``FeedChanges`` from ``since`` (a
         ``FeedPosition`` or None) to now, read in one consistent snapshot that
-        lasts until the context ends (batches are read lazily inside it)."""
+        lasts until the context ends (batches are read lazily inside it).
+        ``ids=False`` leaves the ``_id`` column out, for a copy that answers
+        no ``_id`` filters."""

@@ -17,12 +17,14 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+import duckdb
 import pyarrow as pa
 from zope.interface import implementer
 
-from ..feed import ID, SEQ, TIMESTAMP, FeedPosition, split_value_column
+from ..feed import SEQ, TIMESTAMP, FeedPosition, split_value_column
 from ..interfaces import IQueryEngine
 from ..store.errors import BucketNotFound, NonNumericCollect
+from .files import boot_id
 from .sql import TYPE_SUFFIXES, MirrorQuery, NoMatch, Typed
 
 # Arrow's default pool keeps freed memory for reuse; the mirror's loads are
@@ -30,12 +32,12 @@ from .sql import TYPE_SUFFIXES, MirrorQuery, NoMatch, Typed
 pa.set_memory_pool(pa.system_memory_pool())
 
 # Bumped when the mirror's own tables change: an older file is rebuilt, never trusted.
-LAYOUT = 1
+LAYOUT = 3
 _MICROS = {"hour": 3_600_000_000, "day": 86_400_000_000}
 _DUCK_TYPES = {"int": "BIGINT", "float": "DOUBLE", "str": "VARCHAR", "bool": "BOOLEAN"}
 
 META = """
-CREATE TABLE IF NOT EXISTS mirror_layout (version INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS mirror_layout (version INTEGER NOT NULL, boot VARCHAR);
 CREATE TABLE IF NOT EXISTS mirror_buckets (
     bucket VARCHAR PRIMARY KEY, mtable VARCHAR NOT NULL, generation VARCHAR NOT NULL,
     written BIGINT NOT NULL, removed BIGINT NOT NULL, forgotten BIGINT NOT NULL
@@ -82,7 +84,7 @@ class MirroredBucket:
 class ColumnarMirror:
     """Answers ``aggregate`` and ``time_bounds`` from DuckDB; everything else from the store."""
 
-    def __init__(self, store, files, memory_limit="256MB", threads=2):
+    def __init__(self, store, files, memory_limit="100MB", threads=2):
         self.store = store
         self.files = files
         self.config = {"memory_limit": memory_limit, "threads": threads}
@@ -111,15 +113,17 @@ class ColumnarMirror:
         """Read what the file holds; a file of another layout is emptied first."""
         tables = {row[0] for row in db.execute("SELECT table_name FROM information_schema.tables")
                   .fetchall()}
-        if tables and ("mirror_layout" not in tables or db.execute(
-                "SELECT max(version) FROM mirror_layout").fetchone()[0] != LAYOUT):
-            for table in tables:  # an older layout: start again
+        boot = boot_id()
+        if tables and ("mirror_layout" not in tables or _layout(db) != (LAYOUT, boot)):
+            for table in tables:  # an older layout, or written before a reboot: start again
                 db.execute(f'DROP TABLE IF EXISTS "{table}"')
+            tables = set()
         for statement in META.split(";"):
             if statement.strip():
                 db.execute(statement)
-        if not db.execute("SELECT count(*) FROM mirror_layout").fetchone()[0]:
-            db.execute("INSERT INTO mirror_layout VALUES (?)", (LAYOUT,))
+        if not tables:
+            db.execute("INSERT INTO mirror_layout VALUES (?, ?)", (LAYOUT, boot))
+            db.execute("CHECKPOINT")
         held = {row[0] for row in db.execute("SELECT mtable FROM mirror_buckets").fetchall()}
         for table in tables - held - {"mirror_layout", "mirror_buckets", "mirror_columns"}:
             db.execute(f'DROP TABLE IF EXISTS "{table}"')  # left by a rebuild that crashed
@@ -173,7 +177,7 @@ class ColumnarMirror:
 
     def _catch_up(self, bucket, state):
         began = time.perf_counter()
-        with self.store.feed_changes(bucket, state.position) as changes:
+        with self.store.feed_changes(bucket, state.position, ids=False) as changes:
             if changes.reset or state.table is None:
                 self._rebuild(bucket, state, changes)
             else:
@@ -193,7 +197,10 @@ class ColumnarMirror:
                                " (SELECT unnest(?::BIGINT[]))", (changes.removed,))
             for batch in _grouped(changes.batches):
                 self._append(cursor, state.table, columns, batch)
-            self._save_position(cursor, bucket, state.table, changes.position)
+            cursor.execute(
+                "UPDATE mirror_buckets SET written = ?, removed = ?, forgotten = ?"
+                " WHERE bucket = ?", (changes.position.written, changes.position.removed,
+                                      changes.position.forgotten, bucket))
             cursor.execute("COMMIT")
         except BaseException:
             cursor.execute("ROLLBACK")
@@ -211,7 +218,7 @@ class ColumnarMirror:
         cursor = self.cursor
         table, columns = f"m_{secrets.token_hex(6)}", {}
         periods = ", ".join(f"{name} BIGINT" for name in _period_selects())
-        cursor.execute(f"CREATE TABLE {table} (seq BIGINT, id VARCHAR, ts BIGINT, {periods})")
+        cursor.execute(f"CREATE TABLE {table} (seq BIGINT, ts BIGINT, {periods})")
         swapping = False
         try:
             for batch in _grouped(changes.batches):
@@ -245,8 +252,8 @@ class ColumnarMirror:
         """Insert one feed batch, adding a column for each key and type new to the bucket."""
         names = []
         for name in batch.schema.names:
-            if name in (SEQ, ID, TIMESTAMP):
-                names.append({SEQ: "seq", ID: "id", TIMESTAMP: "ts"}[name])
+            if name in (SEQ, TIMESTAMP):
+                names.append({SEQ: "seq", TIMESTAMP: "ts"}[name])
                 continue
             key, value_type = split_value_column(name)
             types = columns.setdefault(key, {})
@@ -283,6 +290,8 @@ class ColumnarMirror:
         return self.store.raw(bucket, query)
 
     def aggregate(self, bucket, query):
+        if _by_id(query):
+            return self.store.aggregate(bucket, query)
         state = self.current(bucket)
         mirror_query = MirrorQuery(state.table, query, state.typed)
         try:
@@ -312,6 +321,8 @@ class ColumnarMirror:
         return None
 
     def time_bounds(self, bucket, query):
+        if _by_id(query):
+            return self.store.time_bounds(bucket, query)
         state = self.current(bucket)
         try:
             sql, params = MirrorQuery(state.table, query, state.typed).time_bounds()
@@ -353,6 +364,20 @@ def _table(batches):
                 table = table.append_column(name, pa.nulls(len(table), kind))
         tables.append(table.select(names))
     return pa.concat_tables(tables)
+
+
+def _layout(db):
+    """``(version, boot)`` a mirror file was written with, or None for a file of no known layout."""
+    try:
+        return tuple(db.execute("SELECT version, boot FROM mirror_layout").fetchone() or ())
+    except duckdb.Error:
+        return None
+
+
+def _by_id(query):
+    """Queries that pick records by ``_id``: the store's unique index answers them
+    at once, so the mirror keeps no ids (a third of its memory)."""
+    return any(f.field == "_id" for f in (*query.filters, *query.prefix_filters))
 
 
 def _covers(held, wanted):

@@ -5,6 +5,13 @@ file opens for writing in one process only). A process takes the first
 free slot, ``<store file>.mirror/<n>.duckdb``: DuckDB's own file lock says
 which are taken, and a restarted process takes its old slot back, with the
 position it reached.
+
+A mirror is a cache of the store, so its commits skip ``fsync`` (DuckDB's
+``fsync_mode = NONE``: a catch-up commits in about 1 ms instead of 4). A
+killed process loses nothing that way (the operating system still has the
+writes), but a crash of the machine could leave a torn file, so a file is
+trusted only in the boot it was written in (``boot_id``): after a reboot it
+is rebuilt from the store.
 """
 import os
 import threading
@@ -15,6 +22,16 @@ SLOTS = 32
 # Slots this process holds: DuckDB hands a second connection to an open file
 # the same database instead of refusing it, so its lock only tells processes apart.
 _HELD, _HELD_LOCK = set(), threading.Lock()
+BOOT_ID = "/proc/sys/kernel/random/boot_id"
+
+
+def boot_id():
+    """This machine's boot, or None where the system does not say (then commits fsync)."""
+    try:
+        with open(BOOT_ID) as file:
+            return file.read().strip() or None
+    except OSError:
+        return None
 
 
 class MirrorFiles:
@@ -37,7 +54,8 @@ class MirrorFiles:
                     continue
                 try:
                     connection = duckdb.connect(path, config={
-                        **config, "temp_directory": os.path.join(self.folder, f"{slot}.tmp")})
+                        **config, "temp_directory": os.path.join(self.folder, f"{slot}.tmp"),
+                        "fsync_mode": "NONE" if boot_id() else "STANDARD"})
                 except duckdb.IOException as error:  # held by another process
                     last_error = error
                     continue

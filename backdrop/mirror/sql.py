@@ -72,8 +72,8 @@ class MirrorQuery:
             params.extend(values)
         for prefix in query.prefix_filters:
             if prefix.field == "_id":
-                column = "id"
-            elif prefix.field == "_timestamp":
+                raise ValueError("the mirror keeps no ids: the store answers _id filters")
+            if prefix.field == "_timestamp":
                 raise NoMatch
             else:
                 column = self.typed_for(prefix.field).s
@@ -86,7 +86,7 @@ class MirrorQuery:
     def _filter(self, filter_):
         """``(clause, params)`` matching any of the filter's values; numbers as numbers."""
         if filter_.field == "_id":
-            return self._any_of("id", [v for v in filter_.values if isinstance(v, str)])
+            raise ValueError("the mirror keeps no ids: the store answers _id filters")
         if filter_.field == "_timestamp":
             return self._any_of(
                 "ts", [epoch_micros(v) for v in filter_.values if isinstance(v, datetime)])

@@ -432,7 +432,7 @@ class SQLiteStore:
         return self._feed_position(self.db, bucket)
 
     @contextmanager
-    def feed_changes(self, bucket, since):
+    def feed_changes(self, bucket, since, ids=True):
         db = self.db
         with _ReadTransaction(db):
             position = self._feed_position(db, bucket)
@@ -450,10 +450,12 @@ class SQLiteStore:
                 "SELECT key, col FROM fields WHERE records_table = ? ORDER BY key", (table,)
             ).fetchall()
             after = 0 if reset else since.written
-            selects, names, types = _feed_columns(db, table, fields, after)
+            selects, names, types = _feed_columns(db, table, fields, after, ids)
             cursor = db.execute(
                 f"SELECT {', '.join(selects)} FROM {table} WHERE seq > ? ORDER BY seq", (after,))
-            batches = _feed_batches(cursor, names, types)
+            # A small catch-up is read at once; only a long one pays for a second thread.
+            batches = _feed_batches(cursor, names, types,
+                                    ahead=position.written - after > FEED_CHUNK_ROWS)
             yield FeedChanges(position, reset, removed, batches)
             cursor.close()
 
@@ -566,14 +568,16 @@ _FEED_TYPES = {"integer": ("int", "int64"), "real": ("float", "float64"),
                "text": ("str", "string"), "blob": ("bool", "int8")}
 
 
-def _feed_columns(db, table, fields, since):
+def _feed_columns(db, table, fields, since, ids):
     """``(select expressions, feed column names, arrow types)`` for rows after ``since``.
 
     SQLite first says which types each key column holds there (one scan, in
     C), so a key that only ever held one type travels as one column, and
     Python touches no more values than it must.
     """
-    selects, names, types = ["seq", "id", "ts"], [SEQ, ID, TIMESTAMP], ["int64", "string", "int64"]
+    selects, names, types = ["seq", "ts"], [SEQ, TIMESTAMP], ["int64", "int64"]
+    if ids:
+        selects, names, types = ["seq", "id", "ts"], [SEQ, ID, TIMESTAMP], ["int64", "string", "int64"]
     if not fields:
         return selects, names, types
     census = ", ".join(f"typeof({column})" for _, column in fields)
@@ -625,12 +629,14 @@ def _fetched_ahead(cursor):
         thread.join()
 
 
-def _feed_batches(cursor, names, types):
+def _feed_batches(cursor, names, types, ahead):
     """Arrow record batches of the feed's rows (see ``backdrop.feed``)."""
     import pyarrow as pa
 
     arrow_types = [getattr(pa, kind)() for kind in types]
-    for rows in _fetched_ahead(cursor):
+    chunks = _fetched_ahead(cursor) if ahead else iter(
+        lambda: cursor.fetchmany(FEED_CHUNK_ROWS), [])
+    for rows in chunks:
         arrays = []
         for kind, values in zip(arrow_types, zip(*rows, strict=True), strict=True):
             array = pa.array(values, kind)
