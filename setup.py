@@ -18,6 +18,7 @@ requires = [
     "pyramid_chameleon>=0.3",
     "duckdb>=2.0",
     "pyarrow>=15",
+    "orjson>=3.9",
 ]
 
 tests_require = [
