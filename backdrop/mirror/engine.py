@@ -19,10 +19,12 @@ from dataclasses import dataclass, field
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 from zope.interface import implementer
 
 from ..feed import SEQ, TIMESTAMP, FeedPosition, split_value_column
 from ..interfaces import IQueryEngine
+from ..query import PERIODS
 from ..store.errors import BucketNotFound, NonNumericCollect
 from .files import boot_id
 from .sql import TYPE_SUFFIXES, MirrorQuery, NoMatch, Typed
@@ -33,7 +35,6 @@ pa.set_memory_pool(pa.system_memory_pool())
 
 # Bumped when the mirror's own tables change: an older file is rebuilt, never trusted.
 LAYOUT = 3
-_MICROS = {"hour": 3_600_000_000, "day": 86_400_000_000}
 _DUCK_TYPES = {"int": "BIGINT", "float": "DOUBLE", "str": "VARCHAR", "bool": "BOOLEAN"}
 
 META = """
@@ -49,21 +50,17 @@ CREATE TABLE IF NOT EXISTS mirror_columns (
 """
 
 
-def _floor(expression, step):
-    return f"({expression} - ((({expression}) % {step}) + {step}) % {step})"
+def _period_starts(timestamps):
+    """Period start columns (epoch micros) of an Arrow column of ``_timestamp`` micros.
 
-
-def _period_selects():
-    """Period starts from ``ts`` (epoch micros), as ``backdrop.periods`` computes them."""
-    hour, day = _MICROS["hour"], _MICROS["day"]
-    days = f"({_floor('ts', day)} // {day})"
+    Arrow's calendar flooring, vectorised; it agrees with ``backdrop.periods``
+    (Monday weeks, true months, quarters and years) over years 1 to 9999, which
+    ``tests/unit/test_mirror_periods.py`` checks.
+    """
+    moments = timestamps.cast(pa.timestamp("us"))
     return {
-        "hour": _floor("ts", hour),
-        "day": _floor("ts", day),
-        "week": f"(({days} - ((({days} + 3) % 7) + 7) % 7) * {day})",
-        "month": "epoch_us(date_trunc('month', make_timestamp(ts)))",
-        "quarter": "epoch_us(date_trunc('quarter', make_timestamp(ts)))",
-        "year": "epoch_us(date_trunc('year', make_timestamp(ts)))",
+        name: pc.floor_temporal(moments, unit=name, week_starts_monday=True).cast(pa.int64())
+        for name in PERIODS
     }
 
 
@@ -75,6 +72,10 @@ class MirroredBucket:
     position: FeedPosition | None
     columns: dict = field(default_factory=dict)  # key -> {value_type: column}
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # Appends since the position was last saved in the file (see ``_apply``); a state
+    # loaded from the file may hold rows past its saved position.
+    unsaved: int = 0
+    tail_unknown: bool = False
 
     def typed(self, key):
         return Typed(self.columns.get(key, {}))
@@ -130,7 +131,8 @@ class ColumnarMirror:
             db.execute("DELETE FROM mirror_columns WHERE mtable = ?", (table,))
         for bucket, table, generation, written, removed, forgotten in db.execute(
                 "SELECT * FROM mirror_buckets").fetchall():
-            state = MirroredBucket(table, FeedPosition(generation, written, removed, forgotten))
+            state = MirroredBucket(table, FeedPosition(generation, written, removed, forgotten),
+                                   tail_unknown=True)
             for key, value_type, column in db.execute(
                     "SELECT key, value_type, col FROM mirror_columns WHERE mtable = ?",
                     (table,)).fetchall():
@@ -147,6 +149,11 @@ class ColumnarMirror:
         return cursor
 
     def close(self):
+        """Save each bucket's position (appends may have left it behind), then let go."""
+        if self._database is not None:
+            for bucket, state in list(self._buckets.items()):
+                if state.unsaved and state.position is not None:
+                    self._save_progress(self.cursor, bucket, state.position)
         for cursor in self._cursors:
             cursor.close()
         self._cursors = []
@@ -187,25 +194,46 @@ class ColumnarMirror:
         self.catch_up_seconds += time.perf_counter() - began
 
     def _apply(self, bucket, state, changes):
-        """Removals and new rows in one transaction: readers see all of it or none."""
+        """Removals and new rows in one transaction: readers see all of it or none.
+
+        The common catch-up — only new rows, of known keys, in one append — is
+        one ``INSERT``, atomic by itself, and leaves the saved position behind
+        (for up to ``SAVE_POSITION_EVERY`` appends): rows past a saved position
+        are dropped and read again when a process starts from the file, so
+        the position need not be written with every append.
+        """
         cursor = self.cursor
         columns = {key: dict(types) for key, types in state.columns.items()}
+        batches = list(_grouped(changes.batches))
+        if (not changes.removed and not state.tail_unknown and len(batches) <= 1
+                and state.unsaved < SAVE_POSITION_EVERY
+                and all(_known(columns, batch) for batch in batches)):
+            for batch in batches:
+                self._append(cursor, state.table, columns, batch)
+            state.unsaved += 1
+            return
         cursor.execute("BEGIN TRANSACTION")
         try:
+            if state.tail_unknown:
+                cursor.execute(f"DELETE FROM {state.table} WHERE seq > ?",
+                               (state.position.written,))
             if changes.removed:
                 cursor.execute(f"DELETE FROM {state.table} WHERE seq IN"
                                " (SELECT unnest(?::BIGINT[]))", (changes.removed,))
-            for batch in _grouped(changes.batches):
+            for batch in batches:
                 self._append(cursor, state.table, columns, batch)
-            cursor.execute(
-                "UPDATE mirror_buckets SET written = ?, removed = ?, forgotten = ?"
-                " WHERE bucket = ?", (changes.position.written, changes.position.removed,
-                                      changes.position.forgotten, bucket))
+            self._save_progress(cursor, bucket, changes.position)
             cursor.execute("COMMIT")
         except BaseException:
             cursor.execute("ROLLBACK")
             raise
-        state.columns = columns
+        state.columns, state.unsaved, state.tail_unknown = columns, 0, False
+
+    @staticmethod
+    def _save_progress(cursor, bucket, position):
+        cursor.execute(
+            "UPDATE mirror_buckets SET written = ?, removed = ?, forgotten = ? WHERE bucket = ?",
+            (position.written, position.removed, position.forgotten, bucket))
 
     def _rebuild(self, bucket, state, changes):
         """A whole bucket into a new table, then swapped in by one small transaction.
@@ -217,7 +245,7 @@ class ColumnarMirror:
         """
         cursor = self.cursor
         table, columns = f"m_{secrets.token_hex(6)}", {}
-        periods = ", ".join(f"{name} BIGINT" for name in _period_selects())
+        periods = ", ".join(f"{name} BIGINT" for name in PERIODS)
         cursor.execute(f"CREATE TABLE {table} (seq BIGINT, ts BIGINT, {periods})")
         swapping = False
         try:
@@ -265,13 +293,12 @@ class ColumnarMirror:
                 types[value_type] = column
             names.append(types[value_type])
         incoming = batch.rename_columns(names)  # our own column names: no key reaches SQL
+        for name, starts in _period_starts(incoming.column("ts")).items():
+            incoming = incoming.append_column(name, starts)
         view = f"incoming_{threading.get_ident()}"
         cursor.register(view, incoming)
         try:
-            periods = _period_selects()
-            cursor.execute(
-                f"INSERT INTO {table} ({', '.join(names + list(periods))})"
-                f" SELECT {', '.join(names + list(periods.values()))} FROM {view}")
+            cursor.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {view}")
         finally:
             cursor.unregister(view)
 
@@ -316,7 +343,7 @@ class ColumnarMirror:
                     probe = mirror_query.non_numeric_probe(collect)
                 except NoMatch:
                     return None
-                if probe and self.cursor.execute(*probe).fetchone():
+                if probe and self.cursor.execute(*probe).fetchall():
                     return collect
         return None
 
@@ -328,7 +355,7 @@ class ColumnarMirror:
             sql, params = MirrorQuery(state.table, query, state.typed).time_bounds()
         except NoMatch:
             return None, None
-        low, high = self.cursor.execute(sql, params).fetchone()
+        [(low, high)] = self.cursor.execute(sql, params).fetchall()
         if low is None:
             return None, None
         from ..periods import from_epoch_micros
@@ -338,6 +365,8 @@ class ColumnarMirror:
 
 # Feed batches per INSERT: fewer, larger appends load faster.
 BATCHES_PER_APPEND = 8
+# Appends a bucket may be ahead of its saved position (``ColumnarMirror._apply``).
+SAVE_POSITION_EVERY = 50
 
 
 def _grouped(batches):
@@ -350,6 +379,15 @@ def _grouped(batches):
             group = []
     if group:
         yield _table(group)
+
+
+def _known(columns, batch):
+    """True when every value column of ``batch`` already has a mirror column."""
+    for name in batch.schema.names:
+        split = split_value_column(name)
+        if split and split[1] not in columns.get(split[0], {}):
+            return False
+    return True
 
 
 def _table(batches):
@@ -369,7 +407,8 @@ def _table(batches):
 def _layout(db):
     """``(version, boot)`` a mirror file was written with, or None for a file of no known layout."""
     try:
-        return tuple(db.execute("SELECT version, boot FROM mirror_layout").fetchone() or ())
+        rows = db.execute("SELECT version, boot FROM mirror_layout").fetchall()
+        return tuple(rows[0]) if rows else ()
     except duckdb.Error:
         return None
 
