@@ -1,7 +1,7 @@
 """Admin pages: home, uploads, and the old ``/_user`` address."""
 import logging
 
-from pyramid.httpexceptions import HTTPMovedPermanently
+from pyramid.httpexceptions import HTTPException, HTTPMovedPermanently
 from pyramid.view import exception_view_config, view_config
 
 from ..buckets import NAME
@@ -10,7 +10,7 @@ from ..store.errors import RecordsRefused
 from ..uploads import UploadError
 from .auth import signed_in
 from .charts import bar_chart, weekly_counts
-from .pages import admin_headers, page
+from .pages import admin_headers, page, with_admin_headers
 from .sheets import prepare_upload
 
 log = logging.getLogger(__name__)
@@ -93,6 +93,18 @@ def upload_wrong_method(request):
     response = page(request, "error", status=405, title="Method not allowed",
                     reason="Use the upload form on this page.")
     response.headers["Allow"] = "GET, HEAD, POST"
+    return response
+
+
+@exception_view_config(HTTPException, admin_page=True)
+def admin_http_error(exc, request):
+    """A 4xx on an admin route (e.g. a method it does not take): a page, not the API's JSON."""
+    if exc.code < 400:
+        return with_admin_headers(exc)
+    response = page(request, "error", status=exc.code, user=None, csrf_token="",
+                    title=exc.title, reason=str(exc.explanation or exc.title))
+    if "Allow" in exc.headers:
+        response.headers["Allow"] = exc.headers["Allow"]
     return response
 
 
