@@ -8,6 +8,7 @@ from pyramid.settings import asbool
 
 from ..settings import SettingsError
 from .auth import signed_in_user
+from .forms import AdminRequest
 from .pages import admin_headers
 from .predicates import AdminPagePredicate
 from .sessions import admin_session_factory
@@ -21,6 +22,7 @@ def includeme(config):
             "backdrop: the admin role needs backdrop.session_secret (or BACKDROP_SESSION_SECRET)"
         )
     config.set_session_factory(admin_session_factory(settings, secret))
+    config.set_request_factory(AdminRequest)
     config.include("pyramid_chameleon")
     config.include(".signon")
     for name in ("backdrop.oauth.base_url", "backdrop.oauth.client_id",
