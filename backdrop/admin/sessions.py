@@ -47,7 +47,8 @@ def _become_error_page(request, response):
                  reason="Backdrop could not keep your session. Please sign in again.")
     response.status = error.status
     for name in ("Location", "Set-Cookie"):
-        del response.headers[name]
+        if name in response.headers:
+            del response.headers[name]
     for name, value in error.headers.items():
         if name.lower() != "content-length":
             response.headers[name] = value

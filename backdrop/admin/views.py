@@ -1,7 +1,7 @@
 """Admin pages: home, uploads, and the old ``/_user`` address."""
 import logging
 
-from pyramid.httpexceptions import HTTPException, HTTPMovedPermanently
+from pyramid.httpexceptions import HTTPException, HTTPMovedPermanently, HTTPNotFound
 from pyramid.view import exception_view_config, view_config
 
 from ..buckets import NAME
@@ -96,6 +96,7 @@ def upload_wrong_method(request):
     return response
 
 
+@exception_view_config(HTTPNotFound, admin_page=True)  # errors.py's JSON 404 is more specific
 @exception_view_config(HTTPException, admin_page=True)
 def admin_http_error(exc, request):
     """A 4xx on an admin route (e.g. a method it does not take): a page, not the API's JSON."""

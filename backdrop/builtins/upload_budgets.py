@@ -14,7 +14,7 @@ from ..uploads import UploadError
 
 MAX_ROWS = 100_000
 MAX_COLUMNS = 1_000
-MAX_CELLS = 200_000  # rows x columns, every sheet of a workbook together
+MAX_CELLS = 100_000  # rows x columns, every sheet of a workbook together
 MAX_CELL_CHARS = 32_767  # Excel's own limit on one cell
 PARSE_CPU_SECONDS = 0.5  # reading the file into rows
 RECORDS_CPU_SECONDS = 0.3  # rows into checked records

@@ -146,3 +146,14 @@ def ragged_last_row_csv(rows=99_000):
 def bad_last_record_csv(rows=90_000):
     """``rows`` good records for a custom bucket, then one whose ``_id`` has a space."""
     return b"_id,n\n" + b"".join(b"r%d,1\n" % index for index in range(rows)) + b"bad id,1\n"
+
+
+def bad_last_record_xlsx(rows=5_000):
+    """Like ``bad_last_record_csv``, as a workbook (openpyxl's write-only mode: no dimension)."""
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet()
+    sheet.append(["_id", "n"])
+    for index in range(rows):
+        sheet.append([f"r{index}", 1])
+    sheet.append(["bad id", 1])
+    return _workbook_bytes(workbook)

@@ -25,14 +25,16 @@ class ServedApp:
     def __init__(self, settings, tmp_path):
         path = tmp_path / "served-settings.json"
         path.write_text(json.dumps(settings))
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "tests.support.served", str(path)], cwd=ROOT,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )
+        self.log = tmp_path / "served.log"  # a file, not a pipe: a full pipe would stall it
+        with open(self.log, "w") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "tests.support.served", str(path)], cwd=ROOT,
+                stdout=subprocess.PIPE, stderr=log, text=True,
+            )
         line = self.process.stdout.readline()
         if not line.strip().isdigit():
             self.stop()
-            raise AssertionError(f"the server did not start: {line}{self.process.stderr.read()}")
+            raise AssertionError(f"the server did not start: {line}{self.log.read_text()}")
         self.url = f"http://127.0.0.1:{int(line)}"
         self.http = requests.Session()
 
@@ -40,7 +42,6 @@ class ServedApp:
         self.process.terminate()
         self.process.wait(timeout=10)
         self.process.stdout.close()
-        self.process.stderr.close()
 
     def __enter__(self):
         return self

@@ -47,12 +47,16 @@ ATTACKS = {
     "csv-100k-character-value": (hostile.long_cell_csv, "x.csv", "text/csv",
                                  "may have at most 32,767"),
     # within every budget, refused only at the last row
-    "csv-ragged-last-row": (functools.partial(hostile.ragged_last_row_csv, 60_000), "x.csv",
-                            "text/csv", "row 60002 has 3 values"),
-    "csv-bad-last-record": (functools.partial(hostile.bad_last_record_csv, 40_000), "x.csv",
-                            "text/csv", "row 40002: _id must be"),
-    "csv-90k-rows-bad-last-record": (functools.partial(hostile.bad_last_record_csv, 90_000),
-                                     "x.csv", "text/csv", "too many rows to check"),
+    "csv-ragged-last-row": (functools.partial(hostile.ragged_last_row_csv, 33_000), "x.csv",
+                            "text/csv", "row 33002 has 3 values"),
+    "csv-bad-last-record": (functools.partial(hostile.bad_last_record_csv, 49_998), "x.csv",
+                            "text/csv", "row 50000: _id must be"),
+    "xlsx-bad-last-record": (functools.partial(hostile.bad_last_record_xlsx, 4_000), "x.xlsx",
+                             XLSX, "row 4002: _id must be"),
+    "xlsx-50k-rows-bad-last-record": (functools.partial(hostile.bad_last_record_xlsx, 49_998),
+                                      "x.xlsx", XLSX, "takes too long to read"),
+    "csv-90k-rows": (functools.partial(hostile.bad_last_record_csv, 90_000), "x.csv",
+                     "text/csv", "uploads may have at most 100,000"),
 }
 SETTINGS = {
     "backdrop.roles": "admin",
