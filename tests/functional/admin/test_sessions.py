@@ -11,9 +11,8 @@ from pyramid.session import JSONSerializer
 from webob.cookies import SignedSerializer
 from webtest import TestApp
 
-from backdrop.admin.sessions import COOKIE_NAME
-
 SECRET = "test-session-secret-0123456789abcdef"  # tests/conftest.py's settings
+COOKIE_NAME = "backdrop_admin"
 
 
 @pytest.fixture
