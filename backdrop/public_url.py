@@ -7,9 +7,13 @@ scheme are set from ``backdrop.public_url``; without that setting, from the
 server's own name and port (``SERVER_NAME``/``SERVER_PORT``, which the WSGI
 server sets, not the client).
 """
+import logging
 from urllib.parse import urlsplit
 
 from pyramid.events import NewRequest
+from pyramid.settings import asbool
+
+log = logging.getLogger(__name__)
 
 
 def public_host(settings):
@@ -34,5 +38,9 @@ def use_public_url(event):
 
 
 def includeme(config):
-    config.registry["backdrop.public_host"] = public_host(config.get_settings())
+    settings = config.get_settings()
+    config.registry["backdrop.public_host"] = public_host(settings)
+    if not settings["backdrop.public_url"] and asbool(settings.get("backdrop.secure_cookies")):
+        log.warning("backdrop.public_url (BACKDROP_PUBLIC_URL) is not set: redirects and the "
+                    "OAuth redirect_uri name the server itself, not the site")
     config.add_subscriber(use_public_url, NewRequest)

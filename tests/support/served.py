@@ -21,6 +21,21 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 MIB = 1024 * 1024
 
 
+def admin_settings(store_url, **overrides):
+    """The admin role as the tests run it (tests/conftest.py's, for a server of its own)."""
+    return {
+        "backdrop.roles": "admin",
+        "backdrop.store_url": store_url,
+        "backdrop.session_secret": "test-session-secret-0123456789abcdef",
+        "backdrop.load_entry_points": "false",
+        "backdrop.test_sign_in": "true",
+        "backdrop.oauth.base_url": "http://127.0.0.1:9/",
+        "backdrop.oauth.client_id": "test-client",
+        "backdrop.oauth.client_secret": "test-secret",
+        **overrides,
+    }
+
+
 class ServedApp:
     def __init__(self, settings, tmp_path):
         path = tmp_path / "served-settings.json"

@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from backdrop.store import create_store
-from tests.support.served import ServedApp
+from tests.support.served import ServedApp, admin_settings
 from tests.support.signon import SignonServer
 
 ADMIN_HEADERS = {"X-Frame-Options": "SAMEORIGIN", "Cache-Control": "private, must-revalidate",
@@ -33,16 +33,7 @@ def signon():
 def served(tmp_path_factory, signon):
     tmp_path = tmp_path_factory.mktemp("cookies")
     url = f"sqlite:///{tmp_path}/backdrop.db"
-    settings = {
-        "backdrop.roles": "admin",
-        "backdrop.store_url": url,
-        "backdrop.session_secret": "test-session-secret-0123456789abcdef",
-        "backdrop.load_entry_points": "false",
-        "backdrop.test_sign_in": "true",
-        "backdrop.oauth.base_url": signon.base_url,
-        "backdrop.oauth.client_id": "test-client",
-        "backdrop.oauth.client_secret": "test-secret",
-    }
+    settings = admin_settings(url, **{"backdrop.oauth.base_url": signon.base_url})
     store = create_store(url)
     store.save_user("ada@example.com", [])
     with ServedApp(settings, tmp_path) as app:

@@ -15,7 +15,7 @@ from backdrop.buckets import new_config
 from backdrop.plugins import Registry, make_plugin_manager
 from backdrop.store import create_store
 from tests.support import hostile_uploads as hostile
-from tests.support.served import MIB, ServedApp
+from tests.support.served import MIB, ServedApp, admin_settings
 
 UPLOAD_ERROR = "There was an error with your upload"
 MAX_GROWTH = 32 * MIB
@@ -58,15 +58,6 @@ ATTACKS = {
     "csv-90k-rows": (functools.partial(hostile.bad_last_record_csv, 90_000), "x.csv",
                      "text/csv", "uploads may have at most 100,000"),
 }
-SETTINGS = {
-    "backdrop.roles": "admin",
-    "backdrop.session_secret": "test-session-secret-0123456789abcdef",
-    "backdrop.load_entry_points": "false",
-    "backdrop.test_sign_in": "true",
-    "backdrop.oauth.base_url": "http://127.0.0.1:9/",
-    "backdrop.oauth.client_id": "test-client",
-    "backdrop.oauth.client_secret": "test-secret",
-}
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +70,7 @@ def served(tmp_path_factory):
         store.create_bucket(new_config(name, {"bucket_type": "custom",
                                               "upload_format": upload_format}, plugins)[0])
     store.save_user("ada@example.com", ["sheets", "lines"])
-    with ServedApp({**SETTINGS, "backdrop.store_url": url}, tmp_path) as app:
+    with ServedApp(admin_settings(url), tmp_path) as app:
         app.store = store
         app.http.get(f"{app.url}/_test/sign-in", params={"email": "ada@example.com"})
         # Warm up: each parser once, so first-use costs are not counted against a refusal.
