@@ -151,3 +151,15 @@ def test_a_configured_public_url_names_every_link(make_app, store):
 def test_a_public_url_that_is_not_a_site_address_is_refused(make_app, url):
     with pytest.raises(SystemExit, match="backdrop.public_url must be"):
         make_app(**{"backdrop.public_url": url})
+
+
+def test_defusedxml_is_declared_and_openpyxl_parses_with_it():
+    """Finding 8: XML safety must not rest on a dependency that merely happens to be there."""
+    from importlib.metadata import requires
+
+    import openpyxl.xml
+
+    declared = {requirement.split(">")[0].split("=")[0].strip().lower()
+                for requirement in requires("backdrop") if "extra ==" not in requirement}
+    assert "defusedxml" in declared
+    assert openpyxl.xml.DEFUSEDXML is True
