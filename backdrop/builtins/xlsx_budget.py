@@ -47,11 +47,25 @@ def budgeted_workbook(data, budget):
     return BudgetedFile(copy, budget)
 
 
+def _looks_like_xml(name, head):
+    """Scan a part unless it cannot be XML: openpyxl finds parts by the names the
+    workbook gives them, so a worksheet need not end in ``.xml``. Legacy VML
+    drawings are left alone: they are often not well-formed, and openpyxl's
+    read-only mode does not read them."""
+    if name.endswith(".vml"):
+        return False
+    return head.startswith((b"\xff\xfe", b"\xfe\xff")) or (
+        head.removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n").startswith(b"<")
+    )
+
+
 def _copy_part(archive, info, stored, budget):
-    scanner = _Scanner(info.filename) if info.filename.endswith((".xml", ".rels")) else None
+    scanner = None
     with archive.open(info) as source, stored.open(info.filename, "w") as target:
         while chunk := source.read(CHUNK):
             budget.check_time()
+            if scanner is None:
+                scanner = _Scanner(info.filename) if _looks_like_xml(info.filename, chunk) else False
             if scanner:
                 scanner.feed(chunk)
             target.write(chunk)

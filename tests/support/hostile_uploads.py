@@ -66,6 +66,20 @@ def wide_row_xlsx(cells=1_000_000):
     return xlsx_with_parts(**{SHEET: sheet_xml(b"<row>" + b"<c/>" * cells + b"</row>")})
 
 
+def renamed_sheet_xlsx(cells=1_000_000):
+    """``wide_row_xlsx`` with the sheet stored as ``sheet1.dat``: openpyxl follows the rels."""
+    data = wide_row_xlsx(cells)
+    original = zipfile.ZipFile(io.BytesIO(data))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for info in original.infolist():
+            content = original.read(info.filename)
+            if info.filename in ("xl/_rels/workbook.xml.rels", "[Content_Types].xml"):
+                content = content.replace(b"sheet1.xml", b"sheet1.dat")
+            archive.writestr(info.filename.replace("sheet1.xml", "sheet1.dat"), content)
+    return buffer.getvalue()
+
+
 def far_row_xlsx():
     """No dimension, a header, then one cell a million rows down."""
     rows = (b'<row r="1"><c r="A1" t="inlineStr"><is><t>name</t></is></c></row>'

@@ -32,6 +32,8 @@ ATTACKS = {
     # finding 2: a small workbook holding a lot of XML
     "xlsx-10MB-of-sheet-xml": (hostile.xml_heavy_xlsx, "x.xlsx", XLSX, "takes too long to read"),
     "xlsx-a-million-cells-in-one-row": (hostile.wide_row_xlsx, "x.xlsx", XLSX, "in one row"),
+    "xlsx-the-wide-row-in-a-sheet-not-named-xml": (hostile.renamed_sheet_xlsx, "x.xlsx", XLSX,
+                                                   "in one row"),
     "xlsx-a-row-a-million-rows-down": (hostile.far_row_xlsx, "x.xlsx", XLSX, "100,001 rows"),
     "xlsx-600k-shared-strings": (hostile.many_shared_strings_xlsx, "x.xlsx", XLSX,
                                  "takes too long to read"),
