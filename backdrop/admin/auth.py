@@ -30,6 +30,7 @@ SIGNIN_PERMISSION = "signin"
 # What a cookie can hold is small (4 KB): longer values are cut or dropped here.
 MAX_NAME_LENGTH = 100
 MAX_CAME_FROM_LENGTH = 512
+CLOCK_SKEW_SECONDS = 60  # admin processes' clocks may differ a little
 
 
 def signed_in_user(request):
@@ -52,7 +53,7 @@ def _session_is_current(request, store, user):
     if not isinstance(issued_at, int) or not isinstance(generation, int):
         return False  # a cookie from before sessions had both
     lifetime = request.registry.settings["backdrop.session_absolute_seconds"]
-    if not 0 <= time.time() - issued_at <= lifetime:
+    if not -CLOCK_SKEW_SECONDS <= time.time() - issued_at <= lifetime:
         return False
     return generation == store.session_generation(user["email"])
 

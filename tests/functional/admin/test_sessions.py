@@ -109,3 +109,9 @@ def test_lifetimes_come_from_the_admin_ini(tmp_path, monkeypatch):
         assert settings["backdrop.session_absolute_seconds"] == 12 * 60 * 60
     finally:
         app.registry["backdrop.store"].close()
+
+
+def test_a_session_signed_in_the_future_is_refused_beyond_clock_skew(app, granted):
+    now = time.time()
+    _with_cookie(app, _cookie(_session(issued_at=now + 30), now)).get("/", status=200)
+    _with_cookie(app, _cookie(_session(issued_at=now + 3600), now)).get("/", status=302)
