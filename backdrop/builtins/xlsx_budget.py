@@ -5,8 +5,8 @@ openpyxl builds each row, each shared string and each whole part such as
 ``sharedStrings.xml`` and ``styles.xml`` whole when it opens a workbook. So
 before openpyxl starts, every part is inflated (the zip's declared sizes
 bound that) and scanned by expat, counting only: no DTDs or entities
-(defusedxml's rule), bounded nesting, and bounded elements in each tree
-openpyxl would build. The inflated parts go into a zip that stores them
+(defusedxml's rule), bounded nesting, bounded elements in each tree openpyxl
+would build, and bounded tags and text runs. The inflated parts go into a zip that stores them
 uncompressed, which openpyxl then reads through ``BudgetedFile``: every read
 of at most a few KB of XML looks at the clock, so a parse stops within
 milliseconds of its CPU budget wherever the time goes.
@@ -22,6 +22,8 @@ MAX_INFLATED_BYTES = 100 * 1024 * 1024  # the whole workbook, uncompressed
 MAX_DEPTH = 32
 MAX_TREE_ELEMENTS = 50_000  # one element tree openpyxl builds (a part, or one record)
 MAX_ROW_ELEMENTS = 8_000  # one <row>: up to 1,000 cells of a few elements each
+MAX_TAG_BYTES = 256 * 1024  # one tag, comment or instruction (expat holds it whole)
+MAX_TEXT_CHARS = 100_000  # one run of text (Excel keeps at most 32,767 in a cell)
 CHUNK = 64 * 1024
 SPOOL_BYTES = 4 * 1024 * 1024  # more than this goes to a temporary file, not memory
 # Parts openpyxl streams, and the depth of the records it builds one at a time.
@@ -84,17 +86,40 @@ class _Scanner:
         self.depth = 0
         self.tree = 0  # elements of the tree being counted
         self.in_rows = False
+        self.fed = self.seen = 0  # bytes given to expat; where its last event began
+        self.text = 0  # characters of the text run being read
         parser = self.parser = expat.ParserCreate()
+        parser.ordered_attributes = True  # a list, not a dict, for each tag's attributes
         parser.StartElementHandler = self._start
         parser.EndElementHandler = self._end
+        parser.CharacterDataHandler = self._text
+        parser.CommentHandler = parser.ProcessingInstructionHandler = self._other
         parser.StartDoctypeDeclHandler = self._forbidden
         parser.EntityDeclHandler = self._forbidden
 
     def feed(self, chunk, final=False):
+        """Parse ``chunk``; a tag still open after ``MAX_TAG_BYTES`` is refused before
+        expat (and the tree builders after it) would hold more of it."""
+        if self.fed - self.seen > MAX_TAG_BYTES:
+            self._refuse(f"a tag longer than {MAX_TAG_BYTES:,} bytes")
+        self.fed += len(chunk)
         try:
             self.parser.Parse(chunk, final)
         except expat.ExpatError:
             raise UploadError("the Excel file could not be read; is it a damaged .xlsx?") from None
+
+    def _event(self):
+        self.seen = self.parser.CurrentByteIndex
+
+    def _text(self, data):
+        self._event()
+        self.text += len(data)
+        if self.text > MAX_TEXT_CHARS:
+            self._refuse(f"a value longer than {MAX_TEXT_CHARS:,} characters")
+
+    def _other(self, *args):
+        self._event()
+        self.text = 0
 
     def _forbidden(self, *args):
         raise UploadError(f"the workbook's {self.name} declares a DTD or entities, "
@@ -104,6 +129,8 @@ class _Scanner:
         raise UploadError(f"the workbook's {self.name} is too complex to read ({what})")
 
     def _start(self, name, attributes):
+        self._event()
+        self.text = 0
         self.depth += 1
         if self.depth > MAX_DEPTH:
             self._refuse(f"elements nested more than {MAX_DEPTH} deep")
@@ -123,6 +150,8 @@ class _Scanner:
             self._refuse(f"more than {limit:,} elements in one {what}")
 
     def _end(self, name):
+        self._event()
+        self.text = 0
         self.depth -= 1
         if self.worksheet and self.depth == 1:
             self.in_rows = False

@@ -106,6 +106,19 @@ def deep_xlsx(depth=200_000):
                                                + b"</c></row>")})
 
 
+def many_attributes_xlsx(count=400_000):
+    """One cell tag with ``count`` attributes: expat and ElementTree build them all at once."""
+    attributes = b" ".join(b'a%d=""' % index for index in range(count))
+    return xlsx_with_parts(**{SHEET: sheet_xml(b"<row><c " + attributes + b"/></row>")})
+
+
+def long_text_xlsx(megabytes=30):
+    """One inline string of ``megabytes`` MB: ElementTree builds it as one string."""
+    text = b"a" * (megabytes * 1024 * 1024)
+    return xlsx_with_parts(**{SHEET: sheet_xml(
+        b'<row><c t="inlineStr"><is><t>' + text + b"</t></is></c></row>")})
+
+
 def entity_bomb_xlsx():
     bomb = (b'<?xml version="1.0"?><!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa">'
             + b"".join(b'<!ENTITY %s "%s">' % (bytes([98 + i]), (b"&" + bytes([97 + i]) + b";") * 10)

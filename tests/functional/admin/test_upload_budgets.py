@@ -40,6 +40,9 @@ ATTACKS = {
     "xlsx-600k-styles": (hostile.huge_styles_xlsx, "x.xlsx", XLSX, "too complex to read"),
     "xlsx-400k-merged-cells": (hostile.many_merged_cells_xlsx, "x.xlsx", XLSX,
                                "too complex to read"),
+    "xlsx-400k-attributes-on-one-cell": (hostile.many_attributes_xlsx, "x.xlsx", XLSX,
+                                         "a tag longer than"),
+    "xlsx-a-30MB-value": (hostile.long_text_xlsx, "x.xlsx", XLSX, "a value longer than"),
     "xlsx-deep-nesting": (hostile.deep_xlsx, "x.xlsx", XLSX, "nested more than 32 deep"),
     "xlsx-entity-expansion": (hostile.entity_bomb_xlsx, "x.xlsx", XLSX, "declares a DTD"),
     # the same for .xls and CSV
