@@ -19,6 +19,9 @@ requires = [
     "duckdb>=2.0",
     "pyarrow>=15",
     "orjson>=3.9",
+    "multipart>=1.2",
+    # openpyxl reads XML with it when installed; declared, not left to chance.
+    "defusedxml>=0.7",
 ]
 
 tests_require = [

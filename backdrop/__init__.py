@@ -19,6 +19,8 @@ def make_config(settings):
     # Components every role needs, in dependency order.
     config.include("pyramid_services")
     config.include(".errors")
+    config.include(".headers")
+    config.include(".public_url")
     config.include(".store")
     config.include(".mirror")
     config.include(".plugins")

@@ -110,6 +110,16 @@ class IStore(IQueryEngine):
     def delete_user(email):
         """Delete a user; return False if they did not exist."""
 
+    def session_generation(email):
+        """The generation of ``email``'s admin sessions: 0 until ``end_sessions``.
+
+        Kept apart from the user record (anyone Signon lets in may sign in,
+        with or without one) and never reset, so a session ended stays ended.
+        """
+
+    def end_sessions(email):
+        """End every admin session of ``email`` (sign-out): bump and return the generation."""
+
     # -- records --------------------------------------------------------
     def insert(bucket, records, capped_size=None):
         """Store prepared records atomically, upserting by ``_id``.

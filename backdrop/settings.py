@@ -1,5 +1,6 @@
 """Settings: ini values overlaid by environment variables, checked once at start-up."""
 import os
+from urllib.parse import urlsplit
 
 from pyramid.settings import aslist
 
@@ -14,6 +15,7 @@ ENVIRONMENT = {
     "BACKDROP_OAUTH_CLIENT_ID": "backdrop.oauth.client_id",
     "BACKDROP_OAUTH_CLIENT_SECRET": "backdrop.oauth.client_secret",
     "BACKDROP_READ_ENGINE": "backdrop.read_engine",
+    "BACKDROP_PUBLIC_URL": "backdrop.public_url",
 }
 
 DEFAULTS = {
@@ -24,6 +26,15 @@ DEFAULTS = {
     "backdrop.max_batch_records": 100_000,
     "backdrop.upload_max_bytes": 1_000_000,
     "backdrop.test_sign_in": False,
+    # The site's address as users see it (scheme://host[:port]); every URL
+    # Backdrop builds starts with it. Empty: the server's own name and port.
+    "backdrop.public_url": "",
+    # Admin sessions end after this much inactivity, and this long after sign-in.
+    "backdrop.session_idle_seconds": 4 * 60 * 60,
+    "backdrop.session_absolute_seconds": 12 * 60 * 60,
+    # Response headers production.ini turns on (0 / empty: not sent).
+    "backdrop.hsts_max_age": 0,
+    "backdrop.referrer_policy": "",
 }
 
 INTEGER_SETTINGS = (
@@ -31,6 +42,9 @@ INTEGER_SETTINGS = (
     "backdrop.max_inflated_bytes",
     "backdrop.max_batch_records",
     "backdrop.upload_max_bytes",
+    "backdrop.session_idle_seconds",
+    "backdrop.session_absolute_seconds",
+    "backdrop.hsts_max_age",
 )
 
 
@@ -56,4 +70,18 @@ def normalise_settings(settings, environ=None):
     settings["backdrop.roles"] = roles
     for name in INTEGER_SETTINGS:
         settings[name] = int(settings[name])
+    settings["backdrop.public_url"] = _public_url(settings["backdrop.public_url"])
     return settings
+
+
+def _public_url(value):
+    """``scheme://host[:port]`` without a trailing slash, or "" when not set."""
+    value = (value or "").strip().rstrip("/")
+    if not value:
+        return ""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.path or parts.query:
+        raise SettingsError(
+            f"backdrop: backdrop.public_url must be http(s)://host[:port], not {value!r}"
+        )
+    return value

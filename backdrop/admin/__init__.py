@@ -1,16 +1,17 @@
 """The admin role: sign-in, home page and uploads (SPEC 6).
 
-Sessions are signed cookies; sign-in goes through velruse with our Signon
+Sessions are signed cookies ended server-side by sign-out
+(``backdrop.admin.auth``); sign-in goes through velruse with our Signon
 provider (``backdrop.admin.signon``); pages are Chameleon templates.
 """
-from pyramid.session import SignedCookieSessionFactory
 from pyramid.settings import asbool
 
 from ..settings import SettingsError
 from .auth import signed_in_user
+from .forms import AdminRequest
+from .pages import admin_headers
 from .predicates import AdminPagePredicate
-
-SESSION_TIMEOUT = 4 * 60 * 60  # seconds of inactivity before signing in again
+from .sessions import admin_session_factory
 
 
 def includeme(config):
@@ -20,15 +21,8 @@ def includeme(config):
         raise SettingsError(
             "backdrop: the admin role needs backdrop.session_secret (or BACKDROP_SESSION_SECRET)"
         )
-    secure = asbool(settings.get("backdrop.secure_cookies", False))
-    config.set_session_factory(SignedCookieSessionFactory(
-        secret,
-        cookie_name="backdrop_admin",
-        httponly=True,
-        secure=secure,
-        samesite="Lax",
-        timeout=SESSION_TIMEOUT,
-    ))
+    config.set_session_factory(admin_session_factory(settings, secret))
+    config.set_request_factory(AdminRequest)
     config.include("pyramid_chameleon")
     config.include(".signon")
     for name in ("backdrop.oauth.base_url", "backdrop.oauth.client_id",
@@ -42,6 +36,7 @@ def includeme(config):
         login_route="admin.sign_in",
         callback_route="admin.sign_in_callback",
         callback_path="/sign-in/callback",
+        decorator=admin_headers,
     )
     config.add_static_view("_admin/static", "backdrop.admin:static", cache_max_age=3600)
     config.add_request_method(signed_in_user, "admin_user", reify=True)

@@ -1,9 +1,16 @@
 """Who is signed in, and the end of the velruse sign-in flow.
 
-The session holds only ``{"email", "name"}`` of the Signon user; the buckets
-they may upload to are read from the store on every request, so revoking a
-user with the command line takes effect at once.
+The session (a signed cookie) holds the Signon user's email and name, when
+they signed in and their session generation. A session counts only while its
+generation is the one the store holds for that email: signing out bumps it
+(``store.end_sessions``), so every copy of the cookie stops working at once.
+Sessions also end ``backdrop.session_idle_seconds`` after the last request
+(the cookie's own timeout) and ``backdrop.session_absolute_seconds`` after
+signing in, however busy. The buckets a user may upload to are read from the
+store on every request, so revoking a user with the command line takes
+effect at once.
 """
+import time
 from functools import wraps
 
 from pyramid.csrf import new_csrf_token
@@ -13,12 +20,17 @@ from pyramid.view import exception_view_config, view_config
 from velruse import AuthenticationComplete, AuthenticationDenied
 from velruse.exceptions import CSRFError, VelruseException
 
+from ..identity import IdentityError, normalise_email
 from ..interfaces import IStore
 from .pages import admin_headers, page
 
 SESSION_USER = "user"
 CAME_FROM = "came_from"
 SIGNIN_PERMISSION = "signin"
+# What a cookie can hold is small (4 KB): longer values are cut or dropped here.
+MAX_NAME_LENGTH = 100
+MAX_CAME_FROM_LENGTH = 512
+CLOCK_SKEW_SECONDS = 60  # admin processes' clocks may differ a little
 
 
 def signed_in_user(request):
@@ -26,15 +38,49 @@ def signed_in_user(request):
     user = request.session.get(SESSION_USER)
     if not user:
         return None
-    stored = request.find_service(IStore).get_user(user["email"])
-    return {**user, "buckets": list(stored["buckets"]) if stored else []}
+    store = request.find_service(IStore)
+    if not _session_is_current(request, store, user):
+        request.session.invalidate()
+        return None
+    stored = store.get_user(user["email"])
+    return {"email": user["email"], "name": user["name"],
+            "buckets": list(stored["buckets"]) if stored else []}
+
+
+def _session_is_current(request, store, user):
+    """Signed in less than the absolute lifetime ago, and not signed out since."""
+    issued_at, generation = user.get("issued_at"), user.get("generation")
+    if not isinstance(issued_at, int) or not isinstance(generation, int):
+        return False  # a cookie from before sessions had both
+    lifetime = request.registry.settings["backdrop.session_absolute_seconds"]
+    if not -CLOCK_SKEW_SECONDS <= time.time() - issued_at <= lifetime:
+        return False
+    return generation == store.session_generation(user["email"])
+
+
+def display_name(name, email):
+    """The name to show: the provider's, cut to fit in the session cookie."""
+    name = name.strip() if isinstance(name, str) else ""
+    name = name or email
+    return name if len(name) <= MAX_NAME_LENGTH else name[:MAX_NAME_LENGTH - 1] + "…"
 
 
 def sign_in(request, email, name):
     """Start a fresh session for ``email`` (a new session id defeats session fixation)."""
+    try:
+        email = normalise_email(email)
+    except IdentityError as error:
+        request.session.invalidate()
+        return page(request, "sign_in_failed", status=403, user=None,
+                    reason=f"Backdrop cannot sign this account in: {error}")
     came_from = request.session.get(CAME_FROM)
     request.session.invalidate()
-    request.session[SESSION_USER] = {"email": email.strip().lower(), "name": name or email}
+    request.session[SESSION_USER] = {
+        "email": email,
+        "name": display_name(name, email),
+        "issued_at": int(time.time()),
+        "generation": request.find_service(IStore).session_generation(email),
+    }
     new_csrf_token(request)
     return HTTPFound(location=_local(came_from) or request.route_url("admin.home"))
 
@@ -46,6 +92,14 @@ def _local(url):
     return None
 
 
+def _return_path(request):
+    """Where to come back to after signing in, if it fits in the cookie."""
+    for candidate in (request.path_qs, request.path):
+        if len(candidate) <= MAX_CAME_FROM_LENGTH:
+            return candidate
+    return None
+
+
 def signed_in(view):
     """View decorator: visitors not signed in are sent to sign in, then back here."""
 
@@ -53,7 +107,9 @@ def signed_in(view):
     def wrapper(context, request):
         if request.admin_user is None:
             if request.method == "GET":
-                request.session[CAME_FROM] = request.path_qs
+                came_from = _return_path(request)
+                if came_from:
+                    request.session[CAME_FROM] = came_from
             return HTTPFound(location=request.route_url("admin.sign_in"))
         return view(context, request)
 
@@ -100,6 +156,11 @@ def not_authorized(request):
 
 @view_config(route_name="admin.sign_out", request_method=("GET", "HEAD", "POST"))
 def sign_out(request):
-    """Clear the session and say so (redirecting home would sign straight back in)."""
+    """End this user's sessions everywhere, clear this one, and say so.
+
+    (Redirecting home would sign straight back in through Signon.)
+    """
+    if request.admin_user is not None:
+        request.find_service(IStore).end_sessions(request.admin_user["email"])
     request.session.invalidate()
     return page(request, "signed_out", user=None)

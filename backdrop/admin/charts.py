@@ -1,6 +1,7 @@
 """The home page's small charts: a bucket's weekly record counts as SVG bars.
 
-Counting happens in the store (one ``GROUP BY`` week); here we only fill the
+Counting happens in the read engine (one ``GROUP BY`` week, by the columnar
+mirror on the embedded store); here we only fill the
 weeks without records and scale bars. Templates draw the bars, so every label
 is escaped by Chameleon.
 """

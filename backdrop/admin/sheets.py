@@ -1,8 +1,16 @@
 """From an uploaded file to prepared records: parse, filter, tabulate, validate.
 
 Every step raises ``UploadError`` with a reason fit to show the uploader; the
-caller stores nothing unless ``prepare_upload`` returns.
+caller stores nothing unless ``prepare_upload`` returns. Rows become records
+under a CPU budget of their own (``backdrop.builtins.upload_budgets``), in
+batches, so a file refused at its last row is refused quickly too.
 """
+from ..builtins.upload_budgets import (
+    CHECK_EVERY,
+    RECORDS_CPU_SECONDS,
+    TOO_SLOW_TO_CHECK,
+    UploadBudget,
+)
 from ..records import RecordError, is_valid_key, prepare_batch
 from ..uploads import UploadError
 
@@ -46,11 +54,12 @@ def _is_empty(row):
     return all(cell is None or (isinstance(cell, str) and not cell.strip()) for cell in row)
 
 
-def sheet_to_records(rows):
+def sheet_to_records(rows, budget=None):
     """The header row gives keys; returns ``(records, row_numbers)`` (1-based rows).
 
     Empty rows and the ``comment`` column are ignored; a row with more or
-    fewer values than the header is refused.
+    fewer values than the header is refused. With a ``budget``, its clock is
+    checked as rows go.
     """
     numbered = [(number, row) for number, row in enumerate(rows, start=1) if not _is_empty(row)]
     if not numbered:
@@ -69,7 +78,9 @@ def sheet_to_records(rows):
                 "use only letters, digits and underscores, and do not start with a digit"
             )
     records, row_numbers = [], []
-    for number, row in numbered[1:]:
+    for count, (number, row) in enumerate(numbered[1:], start=1):
+        if budget is not None and count % CHECK_EVERY == 0:
+            budget.check_time()
         if len(row) != len(keys):
             raise UploadError(
                 f"row {number} has {len(row)} values but the header (row {header_number}) "
@@ -95,12 +106,16 @@ def prepare_upload(data, filename, content_type, config, plugins, max_bytes):
     check_file_type(parser, filename, content_type)
     sheets = parser.parse(data)
     rows = apply_filters(sheets, config.get("upload_filters"), plugins)
-    records, row_numbers = sheet_to_records(rows)
+    budget = UploadBudget(cpu_seconds=RECORDS_CPU_SECONDS, too_slow=TOO_SLOW_TO_CHECK)
+    records, row_numbers = sheet_to_records(rows, budget)
     bucket_type = plugins.bucket_types.get(config["bucket_type"])
     if bucket_type is None:
         raise UploadError(f"this data set's type ({config['bucket_type']}) is not installed")
-    try:
-        return prepare_batch(records, config, bucket_type)
-    except RecordError as error:
-        where = f"row {row_numbers[error.index]}: " if error.index is not None else ""
-        raise UploadError(f"{where}{error.reason}") from None
+    prepared = []
+    for start in range(0, len(records), CHECK_EVERY):
+        budget.check_time()
+        try:
+            prepared += prepare_batch(records[start:start + CHECK_EVERY], config, bucket_type)
+        except RecordError as error:
+            raise UploadError(f"row {row_numbers[start + error.index]}: {error.reason}") from None
+    return prepared

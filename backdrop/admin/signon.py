@@ -52,12 +52,14 @@ def add_signon_login(
     login_route=None,
     callback_route=None,
     timeout=10,
+    decorator=None,
 ):
     """Add a Signon login provider.
 
     ``login_route``/``callback_route`` name the routes; when ``login_route``
     names a route the application already added, the login view binds to it
-    and ``login_path`` is not used.
+    and ``login_path`` is not used. ``decorator`` wraps the login view (the
+    application's headers on its redirect).
     """
     provider = SignonProvider(name, base_url, client_id, client_secret, timeout)
     if login_route:
@@ -72,6 +74,7 @@ def add_signon_login(
         route_name=provider.login_route,
         request_method=("GET", "HEAD"),
         permission=NO_PERMISSION_REQUIRED,
+        decorator=decorator,
     )
     config.add_route(
         provider.callback_route, callback_path, use_global_views=True, factory=provider.callback

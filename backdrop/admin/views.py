@@ -1,16 +1,16 @@
 """Admin pages: home, uploads, and the old ``/_user`` address."""
 import logging
 
-from pyramid.httpexceptions import HTTPMovedPermanently
+from pyramid.httpexceptions import HTTPException, HTTPMovedPermanently, HTTPNotFound
 from pyramid.view import exception_view_config, view_config
 
 from ..buckets import NAME
-from ..interfaces import IStore
+from ..interfaces import IReadEngine, IStore
 from ..store.errors import RecordsRefused
 from ..uploads import UploadError
 from .auth import signed_in
 from .charts import bar_chart, weekly_counts
-from .pages import admin_headers, page
+from .pages import admin_headers, page, with_admin_headers
 from .sheets import prepare_upload
 
 log = logging.getLogger(__name__)
@@ -21,7 +21,7 @@ UPLOAD_ERROR = "There was an error with your upload"
 
 @view_config(route_name="admin.home", request_method=("GET", "HEAD"), **PAGE)
 def home(request):
-    store = request.find_service(IStore)
+    store, engine = request.find_service(IStore), request.find_service(IReadEngine)
     buckets = []
     for name in request.admin_user["buckets"]:
         config = store.get_bucket(name)
@@ -30,7 +30,7 @@ def home(request):
         buckets.append({
             "name": name,
             "upload_format": config.get("upload_format") or "csv",
-            "chart": bar_chart(weekly_counts(store, name)),
+            "chart": bar_chart(weekly_counts(engine, name)),
         })
     return page(request, "home", buckets=buckets)
 
@@ -93,6 +93,19 @@ def upload_wrong_method(request):
     response = page(request, "error", status=405, title="Method not allowed",
                     reason="Use the upload form on this page.")
     response.headers["Allow"] = "GET, HEAD, POST"
+    return response
+
+
+@exception_view_config(HTTPNotFound, admin_page=True)  # errors.py's JSON 404 is more specific
+@exception_view_config(HTTPException, admin_page=True)
+def admin_http_error(exc, request):
+    """A 4xx on an admin route (e.g. a method it does not take): a page, not the API's JSON."""
+    if exc.code < 400:
+        return with_admin_headers(exc)
+    response = page(request, "error", status=exc.code, user=None, csrf_token="",
+                    title=exc.title, reason=str(exc.explanation or exc.title))
+    if "Allow" in exc.headers:
+        response.headers["Allow"] = exc.headers["Allow"]
     return response
 
 

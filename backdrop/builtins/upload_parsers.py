@@ -6,7 +6,6 @@ happens later, in ``backdrop.admin.sheets``, the same for every format.
 """
 import csv
 import io
-import zipfile
 from datetime import date, datetime, time
 
 import openpyxl
@@ -16,18 +15,20 @@ from ..hookspecs import hookimpl
 from ..periods import to_utc
 from ..records import format_datetime
 from ..uploads import UploadError, UploadParser
+from .upload_budgets import MAX_CELL_CHARS, UploadBudget, check_cell
+from .xls_budget import xls_sheet_shapes
+from .xlsx_budget import budgeted_workbook
 
 XLSX_MAGIC = b"PK\x03\x04"
 XLS_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-# An .xlsx is a zip: refuse one that would inflate past this (a zip bomb).
-MAX_XLSX_INFLATED_BYTES = 100 * 1024 * 1024
 
 
 class CSVParser(UploadParser):
     """UTF-8 CSV; lines starting with ``#`` are comments; empty cells become null.
 
     Comment lines are kept as empty rows so that row numbers in error
-    messages still match the file's lines.
+    messages still match the file's lines. Rows, columns and the size of a
+    value are held to the upload budgets.
     """
 
     name = "csv"
@@ -44,15 +45,20 @@ class CSVParser(UploadParser):
             ) from None
         if "\x00" in text:
             raise UploadError("the file contains NUL characters; it does not look like a CSV file")
+        budget = UploadBudget()
         rows = []
         try:
             for row in csv.reader(io.StringIO(text, newline="")):
+                budget.add_row(len(row))
                 if row and row[0].lstrip().startswith("#"):
                     rows.append([])
-                else:
-                    rows.append([cell if cell != "" else None for cell in row])
+                    continue
+                if row and max(map(len, row)) > MAX_CELL_CHARS:
+                    check_cell(max(row, key=len), len(rows) + 1)
+                rows.append([cell if cell != "" else None for cell in row])
         except csv.Error as error:
             raise UploadError(f"the CSV could not be read: {error}") from None
+        budget.end_sheet()
         return [rows]
 
 
@@ -104,41 +110,76 @@ def _cell_value(value):
 
 
 def _parse_xlsx(data):
+    """openpyxl's read-only streaming, on a scanned copy read under the clock.
+
+    A sheet's declared dimension is checked before its rows are read; then
+    the dimension is dropped (it may be wrong, and openpyxl would cut the
+    sheet to it) and each row is counted as it streams.
+    """
+    budget = UploadBudget()
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            inflated = sum(info.file_size for info in archive.infolist())
-        if inflated > MAX_XLSX_INFLATED_BYTES:
-            raise UploadError("the workbook is too large once uncompressed")
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        source = budgeted_workbook(data, budget)
+        try:
+            workbook = openpyxl.load_workbook(source, read_only=True, data_only=True)
+        except BaseException:
+            source.close()
+            raise
     except UploadError:
         raise
-    except Exception:  # openpyxl raises many kinds for a damaged file
+    except Exception:  # zipfile and openpyxl raise many kinds for a damaged file
         raise UploadError("the Excel file could not be read; is it a damaged .xlsx?") from None
     try:
         sheets = []
         for worksheet in workbook.worksheets:
+            if worksheet.max_row and worksheet.max_column:
+                budget.check_shape(worksheet.max_row, worksheet.max_column,
+                                   f"the sheet {worksheet.title!r}")
+            worksheet.reset_dimensions()
             rows = []
             for cells in worksheet.iter_rows():
+                budget.add_row(len(cells))
                 rows.append([
                     None if getattr(cell, "data_type", None) == "e" else _cell_value(cell.value)
                     for cell in cells
                 ])
+            budget.end_sheet()
             sheets.append(_pad(rows))
         return sheets
+    except UploadError:
+        raise
+    except Exception:
+        raise UploadError("the Excel file could not be read; is it a damaged .xlsx?") from None
     finally:
         workbook.close()
+        source.close()
 
 
 def _parse_xls(data):
+    """xlrd, once a scan of the file's cell records shows its sheets fit the budget.
+
+    xlrd builds every sheet in memory, padded from the first row and column
+    to the last cell, so the cells a file holds are counted before xlrd runs.
+    """
+    budget = UploadBudget()
     try:
-        workbook = xlrd.open_workbook(file_contents=data)
+        shapes = xls_sheet_shapes(data, budget)
+    except UploadError:
+        raise
+    except Exception:
+        raise UploadError("the Excel file could not be read; is it a damaged .xls?") from None
+    budget.check_sheets(shapes)
+    try:
+        workbook = xlrd.open_workbook(file_contents=data, ragged_rows=True)
     except Exception:  # xlrd raises many kinds for a damaged file
         raise UploadError("the Excel file could not be read; is it a damaged .xls?") from None
     sheets = []
     for sheet in workbook.sheets():
         rows = []
         for index in range(sheet.nrows):
-            rows.append([_xls_value(cell, workbook.datemode) for cell in sheet.row(index)])
+            cells = sheet.row(index)
+            budget.add_row(len(cells))
+            rows.append([_xls_value(cell, workbook.datemode) for cell in cells])
+        budget.end_sheet()
         sheets.append(_pad(rows))
     return sheets
 

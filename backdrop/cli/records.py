@@ -11,6 +11,7 @@ from itertools import islice
 
 from tqdm import tqdm
 
+from ..csv_output import write_csv
 from ..query import Query
 from ..records import RecordError, format_datetime, prepare_batch
 from ..store.errors import RecordsRefused
@@ -120,10 +121,7 @@ def export_records(args, env):
     output = open(args.output, "w", encoding="utf-8", newline="") if args.output else sys.stdout
     try:
         if args.format == "csv":
-            keys = sorted({key for record in records for key in record})
-            writer = csv.DictWriter(output, fieldnames=keys)
-            writer.writeheader()
-            writer.writerows(records)
+            write_csv(output, sorted({key for record in records for key in record}), records)
         else:
             for record in records:
                 output.write(json.dumps(record, ensure_ascii=False) + "\n")

@@ -1,12 +1,14 @@
 """``backdrop create-user|list-users|delete-user INI ...``: who may upload where.
 
-Users are Signon email addresses; each may upload, through the admin app,
-to the buckets listed for them. ``create-user`` replaces the list of an
+Users are Signon email addresses, compared by the rule of
+``backdrop.identity`` (the admin app signs people in by the same one); each
+may upload, through the admin app, to the buckets listed for them. ``create-user`` replaces the list of an
 existing user, so it also changes a user's buckets.
 """
 import re
 import sys
 
+from ..identity import IdentityError, normalise_email
 from . import add_command
 
 EMAIL = re.compile(r"\A[^@\s]+@[^@\s]+\Z")
@@ -32,13 +34,11 @@ def _fail(message):
     return 1
 
 
-def normalise_email(email):
-    """Emails are kept lower-case: the admin app signs people in that way."""
-    return email.strip().lower()
-
-
 def create_user(args, env):
-    email = normalise_email(args.email)
+    try:
+        email = normalise_email(args.email)
+    except IdentityError as error:
+        return _fail(f"{args.email!r}: {error}")
     if not EMAIL.match(email):
         return _fail(f"{args.email!r} is not an email address")
     buckets = list(dict.fromkeys(args.buckets))  # keep order, drop repeats
@@ -57,7 +57,10 @@ def list_users(args, env):
 
 
 def delete_user(args, env):
-    email = normalise_email(args.email)
+    try:
+        email = normalise_email(args.email)
+    except IdentityError as error:
+        return _fail(f"{args.email!r}: {error}")
     if not env.store.delete_user(email):
         return _fail(f"no user {email}")
     print(f"Deleted user {email}")

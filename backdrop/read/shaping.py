@@ -5,13 +5,11 @@ Nothing here aggregates records: rows come from ``store.raw`` or
 periods that have no records, nests or flattens period + group results,
 and renders CSV.
 """
-import csv
-import io
-import json
 import math
 from datetime import datetime
 from functools import lru_cache
 
+from ..csv_output import csv_text  # noqa: F401 (the read API's CSV)
 from ..periods import shift
 from ..query import value_order
 from ..records import format_datetime
@@ -123,28 +121,3 @@ def sort_rows(rows, sort_by):
         return rows
     field = sort_by.field
     return sorted(rows, key=lambda row: value_order(row.get(field)), reverse=sort_by.descending)
-
-
-def csv_text(rows):
-    """Rows as CSV; the header is every key in order of first appearance."""
-    header = list(dict.fromkeys(key for row in rows for key in row))
-    if not header:
-        return ""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([csv_cell(row.get(key)) for key in header])
-    return out.getvalue()
-
-
-def csv_cell(value):
-    if value is None:
-        return ""
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if isinstance(value, (list, dict)):
-        return json.dumps(value, ensure_ascii=False)
-    return value

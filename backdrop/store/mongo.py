@@ -9,6 +9,7 @@ Layout (see docs/stores.md):
   ``last_updated``; written outside any transaction, so concurrent writers
   of one bucket never conflict on it.
 * ``_users``: admin-app users (``_id`` is the email).
+* ``_sessions``: each admin-app user's session generation (``_id`` is the email).
 * ``<bucket name>`` and, after a replace-all, ``<bucket name>.<ObjectId>``:
   the records. Each record keeps its fields, the period starts of
   ``_timestamp`` (``_hour_start_at`` ... ``_year_start_at``), ``_updated_at``
@@ -60,7 +61,7 @@ from .mongo_topology import STAND_IN, MongoOptions, Topology
 
 WRITE_CONCERN = WriteConcern(w="majority", j=True)
 READ_CONCERN = ReadConcern("majority")
-BUCKETS, USERS = "_buckets", "_users"
+BUCKETS, USERS, SESSIONS = "_buckets", "_users", "_sessions"
 DEFAULT_DATABASE = "backdrop"
 SERVER_SELECTION_TIMEOUT_MS = 5_000
 PING_TIMEOUT_S = 2
@@ -361,6 +362,19 @@ class MongoStore:
     @_bounded("write")
     def delete_user(self, email):
         return self._db[USERS].delete_one({"_id": email}).deleted_count > 0
+
+    @_bounded("read")
+    def session_generation(self, email):
+        document = self._db[SESSIONS].find_one({"_id": email})
+        return document["generation"] if document else 0
+
+    @_bounded("write")
+    def end_sessions(self, email):
+        document = self._db[SESSIONS].find_one_and_update(
+            {"_id": email}, {"$inc": {"generation": 1}}, upsert=True,
+            return_document=ReturnDocument.AFTER,
+        )
+        return document["generation"]
 
     # -- records ---------------------------------------------------------------
     @staticmethod

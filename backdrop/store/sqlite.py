@@ -61,6 +61,10 @@ CREATE TABLE IF NOT EXISTS users (
     email TEXT PRIMARY KEY,
     buckets TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS user_sessions (
+    email TEXT PRIMARY KEY,
+    generation INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS fields (
     records_table TEXT NOT NULL,
     key TEXT NOT NULL,
@@ -248,6 +252,20 @@ class SQLiteStore:
     def delete_user(self, email):
         with self._write() as db:
             return db.execute("DELETE FROM users WHERE email = ?", (email,)).rowcount > 0
+
+    def session_generation(self, email):
+        row = self.db.execute(
+            "SELECT generation FROM user_sessions WHERE email = ?", (email,)
+        ).fetchone()
+        return row[0] if row else 0
+
+    def end_sessions(self, email):
+        with self._write() as db:
+            return db.execute(
+                "INSERT INTO user_sessions (email, generation) VALUES (?, 1) ON CONFLICT (email)"
+                " DO UPDATE SET generation = generation + 1 RETURNING generation",
+                (email,),
+            ).fetchone()[0]
 
     # -- records ---------------------------------------------------------------
     def _table(self, bucket, db=None):

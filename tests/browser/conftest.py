@@ -5,6 +5,7 @@ they fail instead, because CI installs Chromium and must run them.
 """
 import os
 import shutil
+import socket
 import threading
 
 import pytest
@@ -65,8 +66,12 @@ def signon():
 @pytest.fixture
 def live_app(make_app, signon):
     """The whole app (every role) on a real waitress server on a free 127.0.0.1 port."""
-    test_app = make_app(**{"backdrop.oauth.base_url": signon.base_url})
-    server = LiveServer(test_app.app)
+    listening = socket.create_server(("127.0.0.1", 0))  # the port names the public URL
+    test_app = make_app(**{
+        "backdrop.oauth.base_url": signon.base_url,
+        "backdrop.public_url": f"http://127.0.0.1:{listening.getsockname()[1]}",
+    })
+    server = LiveServer(test_app.app, listening)
     yield server
     server.stop()
 
@@ -74,10 +79,10 @@ def live_app(make_app, signon):
 class LiveServer:
     """waitress serving ``app`` from a thread; ``url`` is where it listens."""
 
-    def __init__(self, app):
+    def __init__(self, app, listening):
         self.store = app.registry["backdrop.store"]
         self.plugins = app.registry["backdrop.plugins"]
-        self._server = create_server(app, host="127.0.0.1", port=0, threads=4)
+        self._server = create_server(app, sockets=[listening], threads=4)
         self.url = f"http://127.0.0.1:{self._server.effective_port}"
         self._thread = threading.Thread(target=self._server.run, daemon=True)
         self._thread.start()
