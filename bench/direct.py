@@ -36,12 +36,13 @@ def time_fastest(connection, forms):
     return min((time_query(connection, form) for form in forms), key=lambda timed: timed[0])
 
 
-def ingest_baseline(source_path, table, target_path, batch_size):
+def ingest_baseline(source_path, table, target_path, batch_size, limit):
     """``(rows, seconds, cpu seconds)`` for ``executemany`` of the store's rows into a copy.
 
     The rows are read back from the store's own table (so they are exactly
-    the rows Backdrop wrote) a batch at a time; only ``executemany`` and
-    ``COMMIT`` are timed, in one transaction per batch, as the store does.
+    the rows Backdrop wrote: the first ``limit``, those of the timed ingest) a
+    batch at a time; only ``executemany`` and ``COMMIT`` are timed, in one
+    transaction per batch, as the store does.
     """
     source = sqlite3.connect(source_path)
     ddl = [sql for (sql,) in source.execute(
@@ -57,7 +58,8 @@ def ingest_baseline(source_path, table, target_path, batch_size):
         f"INSERT OR REPLACE INTO {table} ({', '.join(names)})"
         f" VALUES ({', '.join('?' * len(names))})"
     )
-    cursor = source.execute(f"SELECT {', '.join(names)} FROM {table} ORDER BY seq")
+    cursor = source.execute(
+        f"SELECT {', '.join(names)} FROM {table} ORDER BY seq LIMIT ?", (limit,))
     count, elapsed, cpu = 0, 0.0, 0.0
     while rows := cursor.fetchmany(batch_size):
         started, cpu_started = time.perf_counter(), time.thread_time()

@@ -283,7 +283,7 @@ def benchmark(args, directory):
             reader.stop()
     print("Timing direct executemany of the same rows...", flush=True)
     count, seconds, cpu = direct.ingest_baseline(
-        str(writer.db), table, str(Path(directory) / "direct.db"), args.batch
+        str(writer.db), table, str(Path(directory) / "direct.db"), args.batch, args.records
     )
     direct_ingest = {"records": count, "seconds": seconds, "per_second": count / seconds,
                      "cpu_seconds": cpu, "cpu_us_per_record": cpu * 1e6 / count}
