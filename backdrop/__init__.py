@@ -19,6 +19,7 @@ def make_config(settings):
     # Components every role needs, in dependency order.
     config.include("pyramid_services")
     config.include(".errors")
+    config.include(".request_log")
     config.include(".store")
     config.include(".mirror")
     config.include(".plugins")
