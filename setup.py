@@ -19,6 +19,7 @@ requires = [
     "duckdb>=2.0",
     "pyarrow>=15",
     "orjson>=3.9",
+    "prometheus_client>=0.20",
 ]
 
 tests_require = [

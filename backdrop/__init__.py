@@ -25,6 +25,7 @@ def make_config(settings):
     config.include(".plugins")
     config.include(".routes")
     config.include(".status")
+    config.include(".metrics")
     # One include per role the ini asks for.
     for role in settings["backdrop.roles"]:
         config.include(f".{role}")

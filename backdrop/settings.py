@@ -1,7 +1,7 @@
 """Settings: ini values overlaid by environment variables, checked once at start-up."""
 import os
 
-from pyramid.settings import aslist
+from pyramid.settings import asbool, aslist
 
 ROLES = ("read", "write", "admin")
 
@@ -14,6 +14,7 @@ ENVIRONMENT = {
     "BACKDROP_OAUTH_CLIENT_ID": "backdrop.oauth.client_id",
     "BACKDROP_OAUTH_CLIENT_SECRET": "backdrop.oauth.client_secret",
     "BACKDROP_READ_ENGINE": "backdrop.read_engine",
+    "BACKDROP_METRICS_TOKEN": "backdrop.metrics.token",
 }
 
 DEFAULTS = {
@@ -24,6 +25,7 @@ DEFAULTS = {
     "backdrop.max_batch_records": 100_000,
     "backdrop.upload_max_bytes": 1_000_000,
     "backdrop.test_sign_in": False,
+    "backdrop.metrics.enabled": False,
 }
 
 INTEGER_SETTINGS = (
@@ -32,6 +34,9 @@ INTEGER_SETTINGS = (
     "backdrop.max_batch_records",
     "backdrop.upload_max_bytes",
 )
+
+
+BOOLEAN_SETTINGS = ("backdrop.metrics.enabled",)
 
 
 class SettingsError(SystemExit):
@@ -56,4 +61,6 @@ def normalise_settings(settings, environ=None):
     settings["backdrop.roles"] = roles
     for name in INTEGER_SETTINGS:
         settings[name] = int(settings[name])
+    for name in BOOLEAN_SETTINGS:
+        settings[name] = asbool(settings[name])
     return settings
