@@ -26,6 +26,7 @@ DEFAULTS = {
     "backdrop.upload_max_bytes": 1_000_000,
     "backdrop.test_sign_in": False,
     "backdrop.metrics.enabled": False,
+    "backdrop.shutdown_grace_seconds": 30,
 }
 
 INTEGER_SETTINGS = (
@@ -61,6 +62,7 @@ def normalise_settings(settings, environ=None):
     settings["backdrop.roles"] = roles
     for name in INTEGER_SETTINGS:
         settings[name] = int(settings[name])
+    settings["backdrop.shutdown_grace_seconds"] = float(settings["backdrop.shutdown_grace_seconds"])
     for name in BOOLEAN_SETTINGS:
         settings[name] = asbool(settings[name])
     return settings
