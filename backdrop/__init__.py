@@ -24,6 +24,7 @@ def make_config(settings):
     config.include(".mirror")
     config.include(".plugins")
     config.include(".routes")
+    config.include(".store_space")
     config.include(".status")
     config.include(".metrics")
     # One include per role the ini asks for.

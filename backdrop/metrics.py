@@ -17,7 +17,14 @@ import hmac
 import sqlite3
 import time
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
 from pyramid.response import Response
 from pyramid.tweens import EXCVIEW
 
@@ -42,7 +49,7 @@ def _store_error_types():
 class Metrics:
     """Every metric this process exports, in one registry."""
 
-    def __init__(self):
+    def __init__(self, space):
         self.registry = CollectorRegistry()
         self.requests = Counter(
             "backdrop_http_requests", "HTTP requests answered, by route name, method and status.",
@@ -75,6 +82,12 @@ class Metrics:
             "backdrop_uploads", "Admin-app uploads, by bucket and outcome (stored or refused).",
             ("bucket", "outcome"), registry=self.registry,
         )
+        store_full = Gauge(
+            "backdrop_store_full",
+            "1 while this process's last write found the store full (507), else 0.",
+            registry=self.registry,
+        )
+        store_full.set_function(lambda: 0 if space.full_reason is None else 1)
         # Mirror lag and catch-up time (backdrop_mirror_lag_records,
         # backdrop_mirror_catch_up_seconds) belong here, registered by the read
         # role's columnar mirror once it exists.
@@ -147,6 +160,6 @@ def includeme(config):
             "backdrop: refusing to start: backdrop.metrics.enabled needs backdrop.metrics.token"
             " (or BACKDROP_METRICS_TOKEN)"
         )
-    config.registry["backdrop.metrics"] = Metrics()
+    config.registry["backdrop.metrics"] = Metrics(config.registry["backdrop.store_space"])
     config.add_tween("backdrop.metrics.metrics_tween_factory", over=EXCVIEW)
     config.add_view(metrics_view, route_name="metrics", request_method=("GET", "HEAD"))

@@ -18,6 +18,7 @@ WAL mode and a busy timeout let a read process and a write process share the
 file; ``synchronous=FULL`` makes a commit durable before a write is
 acknowledged.
 """
+import errno
 import json
 import os
 import queue
@@ -36,7 +37,7 @@ from ..interfaces import IChangeFeed, IStore
 from ..periods import epoch_micros, from_epoch_micros, period_starts_micros, periods_between, shift
 from ..query import value_order
 from ..records import DATETIME_FIELDS
-from .errors import BucketExists, BucketNotFound, DataGroupClash, NonNumericCollect, RecordsRefused
+from .errors import BucketExists, BucketNotFound, DataGroupClash, NonNumericCollect, RecordsRefused, StoreFull
 from .sqlite_query import FALSE, NUMERIC_PRIMITIVES, TRUE, NoMatch, SQLQuery
 
 BUSY_TIMEOUT_MS = 30_000
@@ -690,8 +691,23 @@ class _ReadTransaction:
         return False
 
 
+def _full_store(error):
+    """``StoreFull`` for a full disk or size limit (``SQLITE_FULL``, ``ENOSPC``), else None."""
+    code = getattr(error, "sqlite_errorcode", None)
+    if isinstance(error, sqlite3.Error) and code is not None and code & 0xFF == sqlite3.SQLITE_FULL:
+        return StoreFull(str(error))
+    if isinstance(error, OSError) and error.errno == errno.ENOSPC:
+        return StoreFull(error.strerror or "no space left on device")
+    return None
+
+
 class _Transaction:
-    """``BEGIN IMMEDIATE`` ... ``COMMIT`` (or ``ROLLBACK`` on any error)."""
+    """``BEGIN IMMEDIATE`` ... ``COMMIT`` (or ``ROLLBACK`` on any error).
+
+    A full disk (in any statement or in the commit) rolls the whole
+    transaction back and raises ``StoreFull``; SQLite may have rolled it back
+    already, so ``ROLLBACK`` runs only while a transaction is still open.
+    """
 
     def __init__(self, connection):
         self.connection = connection
@@ -702,9 +718,18 @@ class _Transaction:
 
     def __exit__(self, kind, error, traceback):
         if kind is None:
-            self.connection.execute("COMMIT")
-        else:
+            try:
+                self.connection.execute("COMMIT")
+                return False
+            except sqlite3.Error as commit_error:
+                error = commit_error
+        if self.connection.in_transaction:
             self.connection.execute("ROLLBACK")
+        full = _full_store(error)
+        if full is not None:
+            raise full from error
+        if kind is None:
+            raise error
         return False
 
 
