@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "backdrop.cli.users",
     "backdrop.cli.records",
     "backdrop.cli.mongodb",
+    "backdrop.cli.backup",
 )
 
 
