@@ -15,7 +15,8 @@ class TextFormatter(logging.Formatter):
 
     def format(self, record):
         if getattr(record, "request_id", None) is None:
-            record.request_id = "-"
+            # A copy: other handlers (and tests) see the record as it was made.
+            record = logging.makeLogRecord({**record.__dict__, "request_id": "-"})
         return super().format(record)
 
 

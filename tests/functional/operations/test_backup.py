@@ -61,7 +61,8 @@ def test_a_backup_taken_during_writes_holds_whole_batches_only(tmp_path, capsys,
         tokens = {name: server.create_bucket(name, bucket_type="custom") for name in BUCKETS}
         for name in BUCKETS:  # enough pages that the copy takes many steps
             for start in range(0, 14_000, 7_000):
-                assert request(server.port, "POST", f"/{name}", _records(7_000, start), tokens[name])[0] == 200
+                status, _ = request(server.port, "POST", f"/{name}", _records(7_000, start), tokens[name])
+                assert status == 200
         writer = Writer(server.port, tokens)
         writer.start()
         while sum(writer.acknowledged.values()) < 10 * BATCH:

@@ -104,7 +104,8 @@ def small_disk(tmp_path):
         pytest.skip("mounting a tmpfs needs root (CI runs as root)")
     mount_point = tmp_path / "disk"
     mount_point.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={DISK_BYTES}", "tmpfs", str(mount_point)], check=True)
+    options = f"size={DISK_BYTES}"
+    subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(mount_point)], check=True)
     try:
         yield mount_point
     finally:
