@@ -1,5 +1,9 @@
 """The store service: one backend chosen by ``backdrop.store_url``."""
+import logging
+
 from ..interfaces import IStore
+
+log = logging.getLogger(__name__)
 
 
 def create_store(url, settings=None):
@@ -15,8 +19,23 @@ def create_store(url, settings=None):
         from .mongo import MongoStore
         from .mongo_topology import MongoOptions
 
-        return MongoStore(url, options=MongoOptions.from_settings(settings))
+        store = MongoStore(url, options=MongoOptions.from_settings(settings))
+        _check_mongo_layout(store, url)
+        return store
     raise SystemExit(f"backdrop: unsupported store URL {url!r} (use sqlite:/// or mongodb://)")
+
+
+def _check_mongo_layout(store, url):
+    """Record or check the layout version; a server that does not answer is checked next start."""
+    from pymongo.errors import PyMongoError
+
+    from .mongo_backup import masked
+    from .mongo_layout import ensure_layout
+
+    try:
+        ensure_layout(store, masked(url))
+    except PyMongoError as error:
+        log.warning("layout of %s not checked: the store does not answer (%s)", masked(url), error)
 
 
 def includeme(config):

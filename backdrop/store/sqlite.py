@@ -38,6 +38,7 @@ from ..periods import epoch_micros, from_epoch_micros, period_starts_micros, per
 from ..query import value_order
 from ..records import DATETIME_FIELDS
 from .errors import BucketExists, BucketNotFound, DataGroupClash, NonNumericCollect, RecordsRefused, StoreFull
+from .sqlite_layout import ensure_layout
 from .sqlite_query import FALSE, NUMERIC_PRIMITIVES, TRUE, NoMatch, SQLQuery
 
 BUSY_TIMEOUT_MS = 30_000
@@ -140,8 +141,8 @@ class SQLiteStore:
         return connection
 
     def _ensure_schema(self):
-        self.db.executescript(SCHEMA)
-        _add_change_feed(self.db)
+        """Create, upgrade or refuse the file by its layout version (``sqlite_layout``)."""
+        self.layout = ensure_layout(self.db, self.path, _Transaction)
 
     def _write(self):
         """A transaction that takes the write lock at once (no lock upgrades, no deadlocks)."""
@@ -545,23 +546,6 @@ def _prune_removals(db, table):
     through = high - REMOVALS_KEPT
     db.execute("DELETE FROM removals WHERE records_table = ? AND pos <= ?", (table, through))
     db.execute("UPDATE buckets SET removed_through = ? WHERE records_table = ?", (through, table))
-
-
-def _add_change_feed(db):
-    """Give a store file from before the change feed its columns and triggers."""
-    columns = {row[1] for row in db.execute("PRAGMA table_info(buckets)")}
-    if "last_seq" in columns:
-        return
-    with _Transaction(db) as transaction:
-        transaction.execute("ALTER TABLE buckets ADD COLUMN last_seq INTEGER NOT NULL DEFAULT 0")
-        transaction.execute(
-            "ALTER TABLE buckets ADD COLUMN removed_through INTEGER NOT NULL DEFAULT 0")
-        for (table,) in transaction.execute("SELECT records_table FROM buckets").fetchall():
-            trigger = RECORDS_TABLE.format(t=table).split("CREATE TRIGGER", 1)[1]
-            transaction.executescript_in_transaction("CREATE TRIGGER" + trigger)
-            transaction.execute(
-                f"UPDATE buckets SET last_seq = (SELECT COALESCE(MAX(seq), 0) FROM {table})"
-                " WHERE records_table = ?", (table,))
 
 
 _FEED_TYPES = {"integer": ("int", "int64"), "real": ("float", "float64"),

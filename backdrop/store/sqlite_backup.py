@@ -31,13 +31,22 @@ def _open_read_only(path):
 
 
 def check(path):
-    """``PRAGMA integrity_check`` and the counts per bucket of a store file; BackupError if bad."""
+    """``PRAGMA integrity_check``, the layout and the counts per bucket of a store file.
+
+    BackupError when it is damaged, not a store, or of a layout newer than this code.
+    """
+    from .layout import LayoutError
+    from .sqlite_layout import plan
+
     with closing(_open_read_only(path)) as connection:
         try:
             problems = [row[0] for row in connection.execute("PRAGMA integrity_check").fetchall()]
             if problems != ["ok"]:
                 raise BackupError(f"{path} is damaged: {'; '.join(problems[:3])}")
+            plan(connection, path)
             return bucket_counts(connection)
+        except LayoutError as refusal:
+            raise BackupError(str(refusal).removeprefix("backdrop: ")) from None
         except sqlite3.DatabaseError as error:
             raise BackupError(f"{path} is not a Backdrop SQLite store: {error}") from None
 
@@ -50,6 +59,16 @@ def _copy(source, target, progress, step_pages):
     source.backup(target, pages=step_pages, progress=report)
 
 
+def copy_to_file(source, target_path, progress=None, step_pages=STEP_PAGES):
+    """Copy what the connection ``source`` sees to a new self-contained file.
+
+    ``source`` is inside a transaction (read or write), so the copy is that one snapshot.
+    """
+    with closing(sqlite3.connect(target_path, isolation_level=None)) as target:
+        _copy(source, target, progress, step_pages)
+        target.execute("PRAGMA journal_mode = DELETE")  # one file, no -wal beside it
+
+
 def backup(store_path, target_path, progress=None, step_pages=STEP_PAGES):
     """Copy the store at ``store_path`` to ``target_path`` (which must not exist); its counts."""
     if os.path.exists(target_path):
@@ -58,9 +77,7 @@ def backup(store_path, target_path, progress=None, step_pages=STEP_PAGES):
     with closing(sqlite3.connect(store_path, isolation_level=None, timeout=30)) as source:
         source.execute("BEGIN")
         source.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()  # the snapshot starts here
-        with closing(sqlite3.connect(partial, isolation_level=None)) as target:
-            _copy(source, target, progress, step_pages)
-            target.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
+        copy_to_file(source, partial, progress, step_pages)
         source.execute("COMMIT")
     try:
         counts = check(partial)
