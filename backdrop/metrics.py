@@ -25,6 +25,7 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from pyramid.response import Response
 from pyramid.tweens import EXCVIEW
 
@@ -49,7 +50,7 @@ def _store_error_types():
 class Metrics:
     """Every metric this process exports, in one registry."""
 
-    def __init__(self, space):
+    def __init__(self, space, app_registry):
         self.registry = CollectorRegistry()
         self.requests = Counter(
             "backdrop_http_requests", "HTTP requests answered, by route name, method and status.",
@@ -88,9 +89,7 @@ class Metrics:
             registry=self.registry,
         )
         store_full.set_function(lambda: 0 if space.full_reason is None else 1)
-        # Mirror lag and catch-up time (backdrop_mirror_lag_records,
-        # backdrop_mirror_catch_up_seconds) belong here, registered by the read
-        # role's columnar mirror once it exists.
+        self.registry.register(MirrorCollector(app_registry))
         self._store_error_types = _store_error_types()
 
     def observe(self, request, status, seconds):
@@ -123,6 +122,49 @@ class Metrics:
 
     def exposition(self):
         return generate_latest(self.registry)
+
+
+class MirrorCollector:
+    """The read role's columnar mirror: records behind the store per bucket, time catching up.
+
+    Read at scrape time: the lag is what the next read of each bucket will
+    apply first (rows to add plus rows to remove; a whole bucket when it was
+    replaced or never mirrored).
+    """
+
+    def __init__(self, app_registry):
+        self.app_registry = app_registry
+
+    def describe(self):
+        return []  # collected only when scraped: the mirror may not exist yet
+
+    def collect(self):
+        mirror = self.app_registry.get("backdrop.read_engine")
+        if not hasattr(mirror, "held_positions"):
+            return  # this process has no mirror (write or admin role, MongoDB store)
+        lag = GaugeMetricFamily(
+            "backdrop_mirror_lag_records", "Records the columnar mirror is behind the store, by bucket.",
+            labels=("bucket",),
+        )
+        for bucket, held in sorted(mirror.held_positions().items()):
+            now = mirror.store.feed_position(bucket)
+            if now is not None:
+                lag.add_metric((bucket,), _records_behind(held, now))
+        yield lag
+        yield CounterMetricFamily(
+            "backdrop_mirror_catch_ups", "Times the mirror applied store changes before a read.",
+            value=mirror.catch_ups,
+        )
+        yield CounterMetricFamily(
+            "backdrop_mirror_catch_up_seconds", "Time spent applying store changes to the mirror.",
+            value=mirror.catch_up_seconds,
+        )
+
+
+def _records_behind(held, now):
+    if held is None or held.generation != now.generation:
+        return now.written
+    return (now.written - held.written) + (now.removed - held.removed)
 
 
 def metrics_tween_factory(handler, registry):
@@ -160,6 +202,6 @@ def includeme(config):
             "backdrop: refusing to start: backdrop.metrics.enabled needs backdrop.metrics.token"
             " (or BACKDROP_METRICS_TOKEN)"
         )
-    config.registry["backdrop.metrics"] = Metrics(config.registry["backdrop.store_space"])
+    config.registry["backdrop.metrics"] = Metrics(config.registry["backdrop.store_space"], config.registry)
     config.add_tween("backdrop.metrics.metrics_tween_factory", over=EXCVIEW)
     config.add_view(metrics_view, route_name="metrics", request_method=("GET", "HEAD"))

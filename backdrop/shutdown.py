@@ -93,6 +93,9 @@ class Drain:
         if registry is None or self._busy():
             return  # a request may still hold a store connection: the process end takes it
         store = registry.get("backdrop.store")
+        engine = registry.get("backdrop.read_engine")
+        if engine is not None and engine is not store:
+            engine.close()  # the read role's columnar mirror
         if store is not None:
             store.close()
             log.info("store closed")

@@ -275,6 +275,11 @@ class ColumnarMirror:
         finally:
             cursor.unregister(view)
 
+    def held_positions(self):
+        """``{bucket: FeedPosition or None}`` the mirror holds now (for the lag metric)."""
+        with self._buckets_lock:
+            return {bucket: state.position for bucket, state in self._buckets.items()}
+
     def _forget(self, bucket):
         with self._buckets_lock:
             state = self._buckets.pop(bucket, None)

@@ -1,8 +1,10 @@
 """``/_metrics``: off by default, guarded by a token, and its counters move."""
 import os
+from datetime import UTC, datetime
 
 import pytest
 
+from backdrop.query import Query
 from backdrop.settings import SettingsError
 from tests.support.metrics import METRICS_SETTINGS, METRICS_TOKEN, scrape, value
 
@@ -112,3 +114,34 @@ def test_two_apps_in_one_process_count_apart(make_app):
     first.get("/_status")
     samples = scrape(second)
     assert value(samples, "backdrop_http_requests_total", route="status", method="GET", status="200") == 0
+
+
+def test_mirror_lag_and_catch_up_time_move(app, visits):
+    mirror = app.app.registry["backdrop.read_engine"]
+    weekly = Query(period="week", start_at=datetime(2024, 1, 1, tzinfo=UTC),
+                   end_at=datetime(2024, 1, 8, tzinfo=UTC))
+
+    def mirrored_count():
+        # The mirror itself: what the read role's aggregates are answered from.
+        return mirror.aggregate("visits", weekly)[0].count
+
+    app.post_json("/visits", RECORDS, headers=_bearer(visits))
+    assert value(scrape(app), "backdrop_mirror_lag_records", bucket="visits") == 0  # not mirrored yet
+    assert mirrored_count() == 3
+    first = scrape(app)
+    assert ("backdrop_mirror_lag_records", frozenset({("bucket", "visits")})) in first
+    assert value(first, "backdrop_mirror_lag_records", bucket="visits") == 0
+    assert value(first, "backdrop_mirror_catch_ups_total") == 1
+
+    app.post_json("/visits", RECORDS + [{**RECORDS[0], "n": 9}], headers=_bearer(visits))
+    assert value(scrape(app), "backdrop_mirror_lag_records", bucket="visits") == 4
+    assert mirrored_count() == 7
+    after = scrape(app)
+    assert value(after, "backdrop_mirror_lag_records", bucket="visits") == 0
+    assert value(after, "backdrop_mirror_catch_ups_total") == 2
+    assert value(after, "backdrop_mirror_catch_up_seconds_total") > 0
+
+
+def test_a_write_only_process_has_no_mirror_metrics(make_app):
+    samples = scrape(make_app(**{"backdrop.roles": "write"}))
+    assert not [name for name, _ in samples if name.startswith("backdrop_mirror_")]
