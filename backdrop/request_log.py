@@ -16,6 +16,7 @@ import logging
 import re
 import time
 import uuid
+from urllib.parse import parse_qsl
 
 from pyramid.tweens import EXCVIEW
 
@@ -40,12 +41,15 @@ def request_id_for(request):
 
 
 def _path(environ):
-    """The raw path as received (never decoded, so an undecodable path logs too), no query."""
-    return environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
+    """The path as received, without the query; bytes that are not UTF-8 shown as ``\\xff``."""
+    raw = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")  # WSGI: bytes as latin-1
+    return raw.encode("latin-1", "replace").decode("utf-8", "backslashreplace")
 
 
-def _parameter_names(request):
-    names = sorted({name for name, _ in request.GET.items()})
+def _parameter_names(environ):
+    """The query's parameter names; from the raw string, so a query that is not UTF-8 logs too."""
+    pairs = parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True, errors="replace")
+    names = sorted({name for name, _ in pairs})
     return [name[:64] for name in names[:MAX_LOGGED_PARAMETERS]]
 
 
@@ -65,7 +69,7 @@ def _log_access(request, status, started, size):
     fields = {
         "method": request.method,
         "path": _path(request.environ),
-        "query": _parameter_names(request),
+        "query": _parameter_names(request.environ),
         "status": status,
         "duration_ms": duration_ms,
         "bytes": size,

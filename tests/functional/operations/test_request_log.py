@@ -114,6 +114,22 @@ def test_query_values_are_never_logged_only_their_names(app, make_bucket, caplog
     assert "alice" not in json.dumps(record.access) and "alice" not in record.getMessage()
 
 
+@pytest.mark.parametrize(
+    "path, logged",
+    [("/_status?%ff=1", "/_status"), ("/visits?filter_by=%ff", "/visits"), ("/%ff", "/\\xff"),
+     ("/caf%C3%A9", "/café")],
+)
+def test_undecodable_urls_are_answered_and_logged(app, make_bucket, caplog, path, logged):
+    make_bucket("visits", raw_queries_allowed=True)
+    caplog.set_level(logging.INFO)
+    response = app.get(path, expect_errors=True, headers={"X-Request-Id": "odd-1"})
+    assert response.status_int in (200, 400, 404) and response.json["status"] in ("ok", "error")
+    assert response.headers["X-Request-Id"] == "odd-1"
+    (record,) = _access_records(caplog)
+    assert record.access["status"] == response.status_int
+    assert record.access["path"] == logged
+
+
 def test_the_access_line_names_the_bucket_of_a_data_group_address(app, make_bucket, caplog):
     make_bucket("visits", data_group="site", data_type="visits", raw_queries_allowed=True)
     caplog.set_level(logging.INFO)
