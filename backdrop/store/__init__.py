@@ -1,9 +1,5 @@
 """The store service: one backend chosen by ``backdrop.store_url``."""
-import logging
-
 from ..interfaces import IStore
-
-log = logging.getLogger(__name__)
 
 
 def create_store(url, settings=None):
@@ -26,7 +22,11 @@ def create_store(url, settings=None):
 
 
 def _check_mongo_layout(store, url):
-    """Record or check the layout version; a server that does not answer is checked next start."""
+    """Record or check the layout version.
+
+    A server that does not answer now is checked at the next start (or by
+    ``backdrop migrate``); the store's own requests say it is unavailable.
+    """
     from pymongo.errors import PyMongoError
 
     from .mongo_backup import masked
@@ -34,8 +34,8 @@ def _check_mongo_layout(store, url):
 
     try:
         ensure_layout(store, masked(url))
-    except PyMongoError as error:
-        log.warning("layout of %s not checked: the store does not answer (%s)", masked(url), error)
+    except PyMongoError:
+        pass
 
 
 def includeme(config):

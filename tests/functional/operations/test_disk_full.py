@@ -144,15 +144,20 @@ def _metrics(port):
 
 def test_a_really_full_disk_end_to_end_through_a_real_server(tmp_path, small_disk):
     store_url = f"sqlite:///{small_disk / 'backdrop.db'}"
+    by_marker = "/visits?group_by=marker"
     with Server(tmp_path, store_url, **METRICS_SETTINGS) as server:
         token = server.create_bucket("visits", raw_queries_allowed=True)
         assert request(server.port, "POST", "/visits", _batch("before", 10), token)[0] == 200
+        assert request(server.port, "GET", by_marker)[0] == 200  # the mirror (on the same disk) exists
+        assert request(server.port, "POST", "/visits", _batch("while-mirrored", 5), token)[0] == 200
         filler = _fill(small_disk)
 
         status, body = request(server.port, "POST", "/visits", _batch("refused", 4000), token)
         assert (status, body["message"]) == (507, "store is full: database or disk is full")
-        status, body = request(server.port, "GET", "/visits?group_by=marker")
-        assert (status, body["data"]) == (200, [{"marker": "before", "_count": 10}])
+        # The mirror cannot catch up on a full disk either: the store answers the read.
+        status, body = request(server.port, "GET", by_marker)
+        assert status == 200, server.log_text()
+        assert body["data"] == [{"marker": "before", "_count": 10}, {"marker": "while-mirrored", "_count": 5}]
         status, body = request(server.port, "GET", "/_status")
         assert status == 200 and body["store_full"] is True
         assert body["message"].startswith("store is full: ")
@@ -162,7 +167,27 @@ def test_a_really_full_disk_end_to_end_through_a_real_server(tmp_path, small_dis
         status, body = request(server.port, "POST", "/visits", _batch("after", 4000), token)
         assert (status, body) == (200, {"status": "ok", "count": 4000})
         assert request(server.port, "GET", "/_status")[1] == {"status": "ok", "message": "store is reachable"}
-        status, body = request(server.port, "GET", "/visits?group_by=marker")
-        assert body["data"] == [{"marker": "after", "_count": 4000}, {"marker": "before", "_count": 10}]
-        assert _metrics(server.port)["backdrop_store_full"] == 0
+        catch_ups = _metrics(server.port)["backdrop_mirror_catch_ups_total"]
+        status, body = request(server.port, "GET", by_marker)
+        assert status == 200, server.log_text()
+        assert body["data"] == [
+            {"marker": "after", "_count": 4000}, {"marker": "before", "_count": 10},
+            {"marker": "while-mirrored", "_count": 5},
+        ]
+        metrics = _metrics(server.port)
+        assert metrics["backdrop_store_full"] == 0
+        assert metrics["backdrop_mirror_catch_ups_total"] == catch_ups + 1, "the mirror caught up again"
         assert server.process.poll() is None, "no restart"
+
+
+def test_a_mirror_slot_file_that_is_not_a_database_is_made_again(app, make_bucket, db_path):
+    """What a full disk can leave behind when it cuts a new mirror file short."""
+    token = make_bucket("visits", raw_queries_allowed=True)
+    app.post_json("/visits", _batch("before", 3), headers=_bearer(token))
+    mirror = app.app.registry["backdrop.read_engine"]
+    mirror.close()
+    slot = Path(f"{db_path}.mirror") / "0.duckdb"
+    slot.parent.mkdir(exist_ok=True)
+    slot.write_bytes(b"\0" * 100)
+    assert app.get("/visits?group_by=marker").json["data"] == [{"marker": "before", "_count": 3}]
+    assert mirror.catch_ups == 1 and mirror.full_disk_fallbacks == 0
