@@ -5,7 +5,7 @@ by a tween and ``/_metrics`` answers only ``Authorization: Bearer <token>``
 with ``backdrop.metrics.token`` (or ``BACKDROP_METRICS_TOKEN``). A token rather
 than a second port: each role is one waitress server, so a token works behind
 the same load balancer and in every deployment, and Prometheus sends one with
-``authorization: {credentials: ...}``. The counters live in a registry of
+``authorization: {credentials_file: ...}``. The counters live in a registry of
 this app (not prometheus_client's global one), so two apps in one process
 never mix their numbers.
 
@@ -26,12 +26,13 @@ from prometheus_client import (
     generate_latest,
 )
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from pymongo.errors import PyMongoError
 from pyramid.response import Response
 from pyramid.tweens import EXCVIEW
 
 from .auth import presented_token, wrong_token
 from .settings import SettingsError
-from .store.errors import StoreError
+from .store.errors import StoreFull, StoreUnavailable
 
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 WRITE_ROUTES = frozenset({"bucket", "bucket.by_group"})
@@ -39,12 +40,9 @@ WRITE_METHODS = frozenset({"POST", "PUT", "PATCH"})
 UPLOAD_ROUTE = "admin.upload"
 
 
-def _store_error_types():
-    try:
-        from pymongo.errors import PyMongoError
-    except ImportError:  # pragma: no cover - pymongo is a dependency
-        return (sqlite3.Error, StoreError)
-    return (sqlite3.Error, PyMongoError, StoreError)
+# What makes a request a store error: the database's own errors, a full store, a store away.
+# (Not the store errors that say a request was wrong, such as an unknown bucket.)
+STORE_ERRORS = (sqlite3.Error, PyMongoError, StoreFull, StoreUnavailable)
 
 
 class Metrics:
@@ -90,7 +88,6 @@ class Metrics:
         )
         store_full.set_function(lambda: 0 if space.full_reason is None else 1)
         self.registry.register(MirrorCollector(app_registry))
-        self._store_error_types = _store_error_types()
 
     def observe(self, request, status, seconds):
         route = request.matched_route.name if request.matched_route is not None else "none"
@@ -115,7 +112,7 @@ class Metrics:
 
     def _count_store_error(self, request, route, status):
         error = getattr(request, "exception", None)
-        if isinstance(error, self._store_error_types):
+        if isinstance(error, STORE_ERRORS):
             self.store_errors.labels(type(error).__name__).inc()
         elif route == "status" and status >= 500:
             self.store_errors.labels("unreachable").inc()
