@@ -9,7 +9,6 @@ acknowledged; when the grace period ends with one still running, the process
 exits at once (status 3), so its transaction never commits and none of it is
 stored.
 """
-import _thread
 import logging
 import os
 import signal
@@ -36,7 +35,8 @@ def server_factory(global_conf, **server_settings):
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGTERM, drain.begin)
         server.print_listen("Serving on http://{}:{}")
-        server.run()
+        server.run()  # returns after a drain; ends on KeyboardInterrupt (Ctrl-C) too
+        server.task_dispatcher.shutdown(timeout=1)
         drain.finish(getattr(app, "registry", None))
 
     return serve
@@ -60,16 +60,20 @@ class Drain:
 
     def _run(self):
         listeners = self._listeners()
-        # The main loop owns the sockets: close the listeners from inside it.
-        listeners[0].trigger.pull_trigger(lambda: [wasyncore.dispatcher.close(each) for each in listeners])
+        trigger = listeners[0].trigger
+        # The main loop owns the sockets: everything that touches them runs there,
+        # as a thunk of waitress's trigger (which also wakes the loop from select()).
+        closed = threading.Event()
+        trigger.pull_trigger(lambda: (_close(listeners), closed.set()))
+        closed.wait(self.grace)
         log.info("SIGTERM: no new connections; up to %ss for requests in flight", self.grace)
         deadline = self.started + self.grace
         while self._busy() and time.monotonic() < deadline:
             time.sleep(POLL_SECONDS)
         if not self._busy():
             log.info("every request in flight finished; stopping")
-            _thread.interrupt_main()  # waitress's loop ends on KeyboardInterrupt
-            listeners[0].trigger.pull_trigger()  # wake it from select()
+            # With every channel and the trigger closed the loop has nothing left and returns.
+            trigger.pull_trigger(lambda: wasyncore.close_all(self.map))
             return
         # Stop now, before a running batch can commit unacknowledged: its
         # transaction is abandoned with the process and SQLite rolls it back.
@@ -99,6 +103,11 @@ class Drain:
         if store is not None:
             store.close()
             log.info("store closed")
+
+
+def _close(listeners):
+    for listener in listeners:
+        wasyncore.dispatcher.close(listener)  # the socket only, not the shared trigger
 
 
 def _channel_busy(channel):

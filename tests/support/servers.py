@@ -75,6 +75,7 @@ class Server:
 
     def __init__(self, directory, store_url, roles="read write", **settings):
         self.port = free_port()
+        Path(directory).mkdir(parents=True, exist_ok=True)
         self.ini = Path(directory) / f"server-{self.port}.ini"
         lines = "\n".join(f"{name} = {value}" for name, value in settings.items())
         self.ini.write_text(INI.format(

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from paste.deploy import loadserver
 
-from tests.support.servers import Server
+from tests.support.servers import Server, request
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -156,3 +156,13 @@ def test_a_batch_still_running_when_the_grace_period_ends_is_not_stored(tmp_path
 def test_every_ini_serves_through_the_draining_server(ini):
     serve = loadserver(f"config:{ROOT / ini}")
     assert serve.__qualname__ == "server_factory.<locals>.serve"
+
+
+def test_sigterm_with_nothing_in_flight_stops_at_once(tmp_path, db_path):
+    """Three times over: the stop must not depend on where the main loop happens to be."""
+    for attempt in range(3):
+        with Server(tmp_path / str(attempt), f"sqlite:///{db_path}") as server:
+            assert request(server.port, "GET", "/_status")[0] == 200
+            server.process.send_signal(signal.SIGTERM)
+            assert server.process.wait(timeout=15) == 0
+            assert "store closed" in server.log_text()
