@@ -40,16 +40,29 @@ class Step:
     apply: object  # apply(transaction) inside the upgrade's transaction
 
 
+# Each step's DDL is written out as it was for its layout, never taken from the
+# current schema: a later layout must not change what an earlier step did.
+LAYOUT_2_REMOVALS = """
+CREATE TABLE removals (
+    pos INTEGER PRIMARY KEY AUTOINCREMENT,
+    records_table TEXT NOT NULL,
+    seq INTEGER NOT NULL
+);
+CREATE INDEX removals_by_table ON removals (records_table, pos);
+"""
+LAYOUT_2_TRIGGER = """
+CREATE TRIGGER {t}_removed AFTER DELETE ON {t}
+BEGIN INSERT INTO removals (records_table, seq) VALUES ('{t}', OLD.seq); END;
+"""
+
+
 def _add_change_feed(db):
     """Layout 2: write sequence numbers that are never reused and a log of removed rows."""
-    from .sqlite import RECORDS_TABLE, SCHEMA
-
-    db.executescript_in_transaction(SCHEMA)  # new tables only: removals and its index
+    db.executescript_in_transaction(LAYOUT_2_REMOVALS)
     db.execute("ALTER TABLE buckets ADD COLUMN last_seq INTEGER NOT NULL DEFAULT 0")
     db.execute("ALTER TABLE buckets ADD COLUMN removed_through INTEGER NOT NULL DEFAULT 0")
     for (table,) in db.execute("SELECT records_table FROM buckets").fetchall():
-        trigger = RECORDS_TABLE.format(t=table).split("CREATE TRIGGER", 1)[1]
-        db.executescript_in_transaction("CREATE TRIGGER" + trigger)
+        db.executescript_in_transaction(LAYOUT_2_TRIGGER.format(t=table))
         db.execute(
             f"UPDATE buckets SET last_seq = (SELECT COALESCE(MAX(seq), 0) FROM {table})"
             " WHERE records_table = ?", (table,))

@@ -304,3 +304,32 @@ def test_migrate_on_mongodb_records_the_version_unless_dry_run(mongo_url, capsys
     assert _layout_document(MongoStore(mongo_url)) is None
     assert run(capsys, "migrate", INI)[0] == 0
     assert _layout_document(MongoStore(mongo_url))["version"] == 1
+
+
+def _shape(path):
+    """Columns of the fixed tables, and the trigger and index names per records table (as ``T``)."""
+    with closing(sqlite3.connect(path)) as db:
+        tables = {name: [row[1:4] for row in db.execute(f"PRAGMA table_info({name})")]
+                  for name in ("buckets", "users", "fields", "removals", "layout_steps")}
+        records = [row[0] for row in db.execute("SELECT records_table FROM buckets")]
+        extras = set()
+        for kind, name, table in db.execute("SELECT type, name, tbl_name FROM sqlite_master"):
+            if table in records:
+                extras.add((kind, name.replace(table, "T")))
+        return tables, extras
+
+
+def test_an_upgraded_file_has_the_layout_of_a_new_one(old_store, tmp_path):
+    SQLiteStore(f"sqlite:///{old_store}").close()
+    new = tmp_path / "new.db"
+    store = SQLiteStore(f"sqlite:///{new}")
+    from backdrop.buckets import new_config
+    from backdrop.plugins import Registry, make_plugin_manager
+
+    store.create_bucket(new_config("one", {}, Registry(make_plugin_manager()))[0])
+    store.close()
+    upgraded_tables, upgraded_extras = _shape(old_store)
+    new_tables, new_extras = _shape(new)
+    assert upgraded_tables == new_tables
+    assert upgraded_extras == new_extras
+    assert ("trigger", "T_removed") in new_extras
