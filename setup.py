@@ -22,6 +22,7 @@ requires = [
     "multipart>=1.2",
     # openpyxl reads XML with it when installed; declared, not left to chance.
     "defusedxml>=0.7",
+    "prometheus_client>=0.20",
 ]
 
 tests_require = [

@@ -21,11 +21,14 @@ def make_config(settings):
     config.include(".errors")
     config.include(".headers")
     config.include(".public_url")
+    config.include(".request_log")
     config.include(".store")
     config.include(".mirror")
     config.include(".plugins")
     config.include(".routes")
+    config.include(".store_space")
     config.include(".status")
+    config.include(".metrics")
     # One include per role the ini asks for.
     for role in settings["backdrop.roles"]:
         config.include(f".{role}")

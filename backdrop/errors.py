@@ -6,7 +6,7 @@ from pyramid.httpexceptions import HTTPException
 from pyramid.response import Response
 from pyramid.view import exception_view_config, notfound_view_config
 
-from .store.errors import AnswerTooLarge, StoreUnavailable
+from .store.errors import AnswerTooLarge, StoreFull, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +50,12 @@ def http_exception_view(exc, request):
         return exc
     message = exc.detail or exc.explanation or exc.title
     return json_error(exc.code, str(message), dict(exc.headers.items()) if exc.code == 405 else None)
+
+
+@exception_view_config(StoreFull)
+def store_full_view(exc, request):
+    """507 Insufficient Storage: nothing of the write was stored; it may be sent again later."""
+    return json_error(507, f"store is full: {exc}")
 
 
 @exception_view_config(URLDecodeError)

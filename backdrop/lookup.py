@@ -18,4 +18,5 @@ def bucket_for(request, readable=False, headers=None):
         config = store.find_bucket(match["data_group"], match["data_type"])
     if config is None or (readable and not config.get("queryable", True)):
         raise APIError(404, "bucket not found", headers)
+    request.environ["backdrop.bucket"] = config["name"]  # for the access log and metrics
     return config

@@ -2,7 +2,7 @@
 import os
 from urllib.parse import urlsplit
 
-from pyramid.settings import aslist
+from pyramid.settings import asbool, aslist
 
 ROLES = ("read", "write", "admin")
 
@@ -16,6 +16,7 @@ ENVIRONMENT = {
     "BACKDROP_OAUTH_CLIENT_SECRET": "backdrop.oauth.client_secret",
     "BACKDROP_READ_ENGINE": "backdrop.read_engine",
     "BACKDROP_PUBLIC_URL": "backdrop.public_url",
+    "BACKDROP_METRICS_TOKEN": "backdrop.metrics.token",
 }
 
 DEFAULTS = {
@@ -35,6 +36,8 @@ DEFAULTS = {
     # Response headers production.ini turns on (0 / empty: not sent).
     "backdrop.hsts_max_age": 0,
     "backdrop.referrer_policy": "",
+    "backdrop.metrics.enabled": False,
+    "backdrop.shutdown_grace_seconds": 30,
 }
 
 INTEGER_SETTINGS = (
@@ -46,6 +49,9 @@ INTEGER_SETTINGS = (
     "backdrop.session_absolute_seconds",
     "backdrop.hsts_max_age",
 )
+
+
+BOOLEAN_SETTINGS = ("backdrop.metrics.enabled",)
 
 
 class SettingsError(SystemExit):
@@ -71,6 +77,9 @@ def normalise_settings(settings, environ=None):
     for name in INTEGER_SETTINGS:
         settings[name] = int(settings[name])
     settings["backdrop.public_url"] = _public_url(settings["backdrop.public_url"])
+    settings["backdrop.shutdown_grace_seconds"] = float(settings["backdrop.shutdown_grace_seconds"])
+    for name in BOOLEAN_SETTINGS:
+        settings[name] = asbool(settings[name])
     return settings
 
 

@@ -15,6 +15,10 @@ def status(request):
     warning = getattr(store, "warning", None)  # e.g. a standalone MongoDB: batches not atomic
     if warning:
         body["warning"] = warning
+    full_reason = request.registry["backdrop.store_space"].full_reason
+    if full_reason is not None:
+        # Still 200: reads go on, and a balancer must keep sending the writes that find room again.
+        body = {**body, "message": f"store is full: {full_reason}", "store_full": True}
     response = Response(json_body=body)
     response.cache_control = "no-cache"
     return response

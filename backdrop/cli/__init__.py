@@ -16,13 +16,15 @@ COMMAND_MODULES = (
     "backdrop.cli.users",
     "backdrop.cli.records",
     "backdrop.cli.mongodb",
+    "backdrop.cli.backup",
+    "backdrop.cli.migrate",
 )
 
 
 class Environment:
     """What a command needs from an ini file, without building the WSGI app."""
 
-    def __init__(self, config_uri):
+    def __init__(self, config_uri, open_store=True):
         from pyramid.paster import get_appsettings, setup_logging
 
         from ..plugins import Registry, make_plugin_manager
@@ -31,7 +33,10 @@ class Environment:
 
         setup_logging(config_uri)
         self.settings = normalise_settings(dict(get_appsettings(config_uri)))
-        self.store = create_store(self.settings["backdrop.store_url"], self.settings)
+        # ``migrate`` opens the store itself: opening it here would upgrade it first.
+        self.store = (
+            create_store(self.settings["backdrop.store_url"], self.settings) if open_store else None
+        )
         self.plugins = Registry(make_plugin_manager())
 
 
@@ -59,11 +64,11 @@ def main(argv=None):
         print(f"backdrop: no such ini file: {args.config_uri}", file=sys.stderr)
         return 2
     try:
-        env = Environment(args.config_uri)
+        env = Environment(args.config_uri, open_store=getattr(args, "opens_store", True))
     except SystemExit as refusal:
         print(refusal, file=sys.stderr)
         return 2
-    if not env.store.ping():
+    if env.store is not None and not env.store.ping():
         print(f"backdrop: cannot connect to store {env.settings['backdrop.store_url']}", file=sys.stderr)
         return 2
     try:
@@ -72,7 +77,8 @@ def main(argv=None):
         print(f"backdrop: {error}", file=sys.stderr)
         return 2
     finally:
-        env.store.close()
+        if env.store is not None:
+            env.store.close()
 
 
 if __name__ == "__main__":  # pragma: no cover

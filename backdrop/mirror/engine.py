@@ -12,6 +12,7 @@ them faster than a copy could. The DuckDB file (one per process, in a
 folder next to the store file, see ``files``) keeps what was applied and
 the position it reached, so a restarted process only catches up.
 """
+import logging
 import secrets
 import threading
 import time
@@ -26,8 +27,10 @@ from ..feed import SEQ, TIMESTAMP, FeedPosition, split_value_column
 from ..interfaces import IQueryEngine
 from ..query import PERIODS
 from ..store.errors import BucketNotFound, NonNumericCollect
-from .files import boot_id
+from .files import NO_SPACE, boot_id
 from .sql import TYPE_SUFFIXES, MirrorQuery, NoMatch, Typed
+
+log = logging.getLogger(__name__)
 
 # Arrow's default pool keeps freed memory for reuse; the mirror's loads are
 # bursts, so give it back to the system between them (bounded process memory).
@@ -97,6 +100,7 @@ class ColumnarMirror:
         self._buckets_lock = threading.Lock()
         self.catch_ups = 0  # how many times changes were applied (for tests and metrics)
         self.catch_up_seconds = 0.0
+        self.full_disk_fallbacks = 0  # reads the store answered because the mirror's disk was full
 
     # -- the DuckDB file ---------------------------------------------------
     @property
@@ -225,7 +229,7 @@ class ColumnarMirror:
             self._save_progress(cursor, bucket, changes.position)
             cursor.execute("COMMIT")
         except BaseException:
-            cursor.execute("ROLLBACK")
+            _rollback(cursor)
             raise
         state.columns, state.unsaved, state.tail_unknown = columns, 0, False
 
@@ -259,7 +263,7 @@ class ColumnarMirror:
             cursor.execute("COMMIT")
         except BaseException:
             if swapping:
-                cursor.execute("ROLLBACK")
+                _rollback(cursor)
             self._drop_table(cursor, table)
             raise
         state.table, state.columns = table, columns
@@ -302,6 +306,11 @@ class ColumnarMirror:
         finally:
             cursor.unregister(view)
 
+    def held_positions(self):
+        """``{bucket: FeedPosition or None}`` the mirror holds now (for the lag metric)."""
+        with self._buckets_lock:
+            return {bucket: state.position for bucket, state in self._buckets.items()}
+
     def _forget(self, bucket):
         with self._buckets_lock:
             state = self._buckets.pop(bucket, None)
@@ -316,10 +325,28 @@ class ColumnarMirror:
     def raw(self, bucket, query):
         return self.store.raw(bucket, query)
 
+    def _current_or_none(self, bucket):
+        """``current(bucket)``, or None when the mirror's disk is full: the store answers then.
+
+        The store can answer every read itself, more slowly; a full disk must
+        not stop reads (docs/operations.md). The mirror catches up once there
+        is room again.
+        """
+        try:
+            return self.current(bucket)
+        except Exception as error:
+            if not _no_space(error):
+                raise
+            log.warning("mirror cannot catch up, the store answers: %s", error)
+            self.full_disk_fallbacks += 1
+            return None
+
     def aggregate(self, bucket, query):
         if _by_id(query):
             return self.store.aggregate(bucket, query)
-        state = self.current(bucket)
+        state = self._current_or_none(bucket)
+        if state is None:
+            return self.store.aggregate(bucket, query)
         mirror_query = MirrorQuery(state.table, query, state.typed)
         try:
             sql, params = mirror_query.aggregate()
@@ -350,7 +377,9 @@ class ColumnarMirror:
     def time_bounds(self, bucket, query):
         if _by_id(query):
             return self.store.time_bounds(bucket, query)
-        state = self.current(bucket)
+        state = self._current_or_none(bucket)
+        if state is None:
+            return self.store.time_bounds(bucket, query)
         try:
             sql, params = MirrorQuery(state.table, query, state.typed).time_bounds()
         except NoMatch:
@@ -417,6 +446,23 @@ def _by_id(query):
     """Queries that pick records by ``_id``: the store's unique index answers them
     at once, so the mirror keeps no ids (a third of its memory)."""
     return any(f.field == "_id" for f in (*query.filters, *query.prefix_filters))
+
+
+def _rollback(cursor):
+    """``ROLLBACK`` if a transaction is still open (a failed ``COMMIT`` has already ended it)."""
+    try:
+        cursor.execute("ROLLBACK")
+    except duckdb.TransactionException:
+        pass
+
+
+def _no_space(error):
+    """Whether ``error``, or one it arose from, says the disk is full."""
+    while error is not None:
+        if NO_SPACE in str(error):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
 
 
 def _covers(held, wanted):

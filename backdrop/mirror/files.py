@@ -53,10 +53,12 @@ class MirrorFiles:
                 if path in _HELD:
                     continue
                 try:
-                    connection = duckdb.connect(path, config={
+                    connection = _open_slot(path, {
                         **config, "temp_directory": os.path.join(self.folder, f"{slot}.tmp"),
                         "fsync_mode": "NONE" if boot_id() else "STANDARD"})
                 except duckdb.IOException as error:  # held by another process
+                    if NO_SPACE in str(error):
+                        raise  # every other slot would fail alike (and leave a broken file)
                     last_error = error
                     continue
                 _HELD.add(path)
@@ -68,3 +70,31 @@ class MirrorFiles:
         with _HELD_LOCK:
             _HELD.discard(self.path)
         self.path = None
+
+
+# How DuckDB says a slot file is not a database: one a full disk cut short, say.
+NOT_A_DATABASE = "is not a valid DuckDB database file"
+NO_SPACE = "No space left on device"
+
+
+def _open_slot(path, config):
+    """Connect to a slot's file; a file that is not a database (a mirror is only a copy) starts again.
+
+    A file this call created is removed again when the disk is full, so no half-made file is left.
+    """
+    existed = os.path.exists(path)
+    try:
+        return duckdb.connect(path, config=config)
+    except duckdb.IOException as error:
+        if NOT_A_DATABASE in str(error):
+            _remove(path)
+            return duckdb.connect(path, config=config)
+        if NO_SPACE in str(error) and not existed:
+            _remove(path)
+        raise
+
+
+def _remove(path):
+    for name in (path, path + ".wal"):
+        if os.path.exists(name):
+            os.remove(name)

@@ -15,8 +15,27 @@ def create_store(url, settings=None):
         from .mongo import MongoStore
         from .mongo_topology import MongoOptions
 
-        return MongoStore(url, options=MongoOptions.from_settings(settings))
+        store = MongoStore(url, options=MongoOptions.from_settings(settings))
+        _check_mongo_layout(store, url)
+        return store
     raise SystemExit(f"backdrop: unsupported store URL {url!r} (use sqlite:/// or mongodb://)")
+
+
+def _check_mongo_layout(store, url):
+    """Record or check the layout version.
+
+    A server that does not answer now is checked at the next start (or by
+    ``backdrop migrate``); the store's own requests say it is unavailable.
+    """
+    from pymongo.errors import PyMongoError
+
+    from .mongo_backup import masked
+    from .mongo_layout import ensure_layout
+
+    try:
+        ensure_layout(store, masked(url))
+    except PyMongoError:
+        pass
 
 
 def includeme(config):

@@ -26,6 +26,13 @@ class NonNumericCollect(StoreError):
         self.primitive = primitive
 
 
+class StoreFull(StoreError):
+    """The disk, or the store's size limit, is full (``SQLITE_FULL``/``ENOSPC``).
+
+    The write stored nothing; reads go on. The message says what the store reported.
+    """
+
+
 class RecordsRefused(StoreError):
     """The store cannot hold these records as they are (e.g. too many distinct keys).
 

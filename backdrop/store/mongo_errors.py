@@ -17,6 +17,8 @@ of ``with_transaction`` all end by the deadline. What ends them arrives here:
 * server codes for "not primary", "shutting down", "interrupted by a
   replica-set state change" and the transaction labels that mean "try again"
   after the driver's own retries: ``StoreUnavailable``;
+* the server out of disk space (``OutOfDiskSpace``, also inside a
+  ``BulkWriteError``): ``StoreFull``, a 507 (docs/operations.md);
 * the server refusing to build an answer that large (``$addToSet`` past its
   100 MB limit, a result document past 16 MB, a ``$group`` out of memory
   without disk use): ``AnswerTooLarge``.
@@ -33,7 +35,7 @@ from pymongo.errors import (
     WriteConcernError,
 )
 
-from .errors import AnswerTooLarge, StoreUnavailable
+from .errors import AnswerTooLarge, StoreFull, StoreUnavailable
 
 # Server error codes (src/mongo/base/error_codes.yml in the server source).
 UNAVAILABLE_CODES = frozenset({
@@ -62,6 +64,9 @@ TOO_LARGE_CODES = frozenset({
     16945,  # $group out of memory without allowDiskUse (before 4.2's spilling everywhere)
     17419,  # "Resulting document after $group is larger than" the BSON limit
 })
+FULL_CODES = frozenset({
+    14031,  # OutOfDiskSpace
+})
 RETRY_LABELS = ("TransientTransactionError", "UnknownTransactionCommitResult")
 MAYBE_APPLIED = (
     "store unavailable: a majority of the replica set did not acknowledge the write in time; "
@@ -79,8 +84,16 @@ def _write_concern_failed(error):
     return isinstance(error, BulkWriteError) and bool(error.details.get("writeConcernErrors"))
 
 
+def _out_of_disk(error):
+    if isinstance(error, BulkWriteError):
+        return any(entry.get("code") in FULL_CODES for entry in error.details.get("writeErrors", ()))
+    return isinstance(error, OperationFailure) and error.code in FULL_CODES
+
+
 def translated(error):
     """The store error for driver error ``error``, or None to let it through."""
+    if _out_of_disk(error):
+        return StoreFull(f"MongoDB is out of disk space ({_reason(error)})")
     if _write_concern_failed(error):
         return StoreUnavailable(MAYBE_APPLIED)
     if isinstance(error, OperationFailure) and error.code in TOO_LARGE_CODES:

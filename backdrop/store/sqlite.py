@@ -18,6 +18,7 @@ WAL mode and a busy timeout let a read process and a write process share the
 file; ``synchronous=FULL`` makes a commit durable before a write is
 acknowledged.
 """
+import errno
 import json
 import os
 import queue
@@ -36,7 +37,8 @@ from ..interfaces import IChangeFeed, IStore
 from ..periods import epoch_micros, from_epoch_micros, period_starts_micros, periods_between, shift
 from ..query import value_order
 from ..records import DATETIME_FIELDS
-from .errors import BucketExists, BucketNotFound, DataGroupClash, NonNumericCollect, RecordsRefused
+from .errors import BucketExists, BucketNotFound, DataGroupClash, NonNumericCollect, RecordsRefused, StoreFull
+from .sqlite_layout import ensure_layout
 from .sqlite_query import FALSE, NUMERIC_PRIMITIVES, TRUE, NoMatch, SQLQuery
 
 BUSY_TIMEOUT_MS = 30_000
@@ -143,8 +145,8 @@ class SQLiteStore:
         return connection
 
     def _ensure_schema(self):
-        self.db.executescript(SCHEMA)
-        _add_change_feed(self.db)
+        """Create, upgrade or refuse the file by its layout version (``sqlite_layout``)."""
+        self.layout = ensure_layout(self.db, self.path, _Transaction)
 
     def _write(self):
         """A transaction that takes the write lock at once (no lock upgrades, no deadlocks)."""
@@ -564,23 +566,6 @@ def _prune_removals(db, table):
     db.execute("UPDATE buckets SET removed_through = ? WHERE records_table = ?", (through, table))
 
 
-def _add_change_feed(db):
-    """Give a store file from before the change feed its columns and triggers."""
-    columns = {row[1] for row in db.execute("PRAGMA table_info(buckets)")}
-    if "last_seq" in columns:
-        return
-    with _Transaction(db) as transaction:
-        transaction.execute("ALTER TABLE buckets ADD COLUMN last_seq INTEGER NOT NULL DEFAULT 0")
-        transaction.execute(
-            "ALTER TABLE buckets ADD COLUMN removed_through INTEGER NOT NULL DEFAULT 0")
-        for (table,) in transaction.execute("SELECT records_table FROM buckets").fetchall():
-            trigger = RECORDS_TABLE.format(t=table).split("CREATE TRIGGER", 1)[1]
-            transaction.executescript_in_transaction("CREATE TRIGGER" + trigger)
-            transaction.execute(
-                f"UPDATE buckets SET last_seq = (SELECT COALESCE(MAX(seq), 0) FROM {table})"
-                " WHERE records_table = ?", (table,))
-
-
 _FEED_TYPES = {"integer": ("int", "int64"), "real": ("float", "float64"),
                "text": ("str", "string"), "blob": ("bool", "int8")}
 
@@ -708,8 +693,23 @@ class _ReadTransaction:
         return False
 
 
+def _full_store(error):
+    """``StoreFull`` for a full disk or size limit (``SQLITE_FULL``, ``ENOSPC``), else None."""
+    code = getattr(error, "sqlite_errorcode", None)
+    if isinstance(error, sqlite3.Error) and code is not None and code & 0xFF == sqlite3.SQLITE_FULL:
+        return StoreFull(str(error))
+    if isinstance(error, OSError) and error.errno == errno.ENOSPC:
+        return StoreFull(error.strerror or "no space left on device")
+    return None
+
+
 class _Transaction:
-    """``BEGIN IMMEDIATE`` ... ``COMMIT`` (or ``ROLLBACK`` on any error)."""
+    """``BEGIN IMMEDIATE`` ... ``COMMIT`` (or ``ROLLBACK`` on any error).
+
+    A full disk (in any statement or in the commit) rolls the whole
+    transaction back and raises ``StoreFull``; SQLite may have rolled it back
+    already, so ``ROLLBACK`` runs only while a transaction is still open.
+    """
 
     def __init__(self, connection):
         self.connection = connection
@@ -720,9 +720,18 @@ class _Transaction:
 
     def __exit__(self, kind, error, traceback):
         if kind is None:
-            self.connection.execute("COMMIT")
-        else:
+            try:
+                self.connection.execute("COMMIT")
+                return False
+            except sqlite3.Error as commit_error:
+                error = commit_error
+        if self.connection.in_transaction:
             self.connection.execute("ROLLBACK")
+        full = _full_store(error)
+        if full is not None:
+            raise full from error
+        if kind is None:
+            raise error
         return False
 
 

@@ -25,6 +25,7 @@ def _authorised_bucket(request):
 def _prepared(request, config):
     body = json_body(request)
     records = body if isinstance(body, list) else [body]
+    request.environ["backdrop.batch_size"] = len(records)  # for the metrics
     limit = request.registry.settings["backdrop.max_batch_records"]
     if len(records) > limit:
         raise APIError(413, f"A batch may hold at most {limit} records")
