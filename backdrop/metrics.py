@@ -15,6 +15,7 @@ only), statuses are numbers.
 """
 import hmac
 import sqlite3
+import sys
 import time
 
 from prometheus_client import (
@@ -26,7 +27,6 @@ from prometheus_client import (
     generate_latest,
 )
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
-from pymongo.errors import PyMongoError
 from pyramid.response import Response
 from pyramid.tweens import EXCVIEW
 
@@ -42,7 +42,15 @@ UPLOAD_ROUTE = "admin.upload"
 
 # What makes a request a store error: the database's own errors, a full store, a store away.
 # (Not the store errors that say a request was wrong, such as an unknown bucket.)
-STORE_ERRORS = (sqlite3.Error, PyMongoError, StoreFull, StoreUnavailable)
+STORE_ERRORS = (sqlite3.Error, StoreFull, StoreUnavailable)
+
+
+def is_store_error(error):
+    """``STORE_ERRORS``, or pymongo's, when the MongoDB store is in use (pymongo is 18 MB
+    of a process's memory, so it is imported only by the MongoDB store)."""
+    mongo = sys.modules.get("pymongo.errors")
+    return isinstance(error, STORE_ERRORS) or (
+        mongo is not None and isinstance(error, mongo.PyMongoError))
 
 
 class Metrics:
@@ -112,7 +120,7 @@ class Metrics:
 
     def _count_store_error(self, request, route, status):
         error = getattr(request, "exception", None)
-        if isinstance(error, STORE_ERRORS):
+        if is_store_error(error):
             self.store_errors.labels(type(error).__name__).inc()
         elif route == "status" and status >= 500:
             self.store_errors.labels("unreachable").inc()

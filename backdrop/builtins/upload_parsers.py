@@ -8,9 +8,6 @@ import csv
 import io
 from datetime import date, datetime, time
 
-import openpyxl
-import xlrd
-
 from ..hookspecs import hookimpl
 from ..periods import to_utc
 from ..records import format_datetime
@@ -112,6 +109,9 @@ def _cell_value(value):
 def _parse_xlsx(data):
     """openpyxl's read-only streaming, on a scanned copy read under the clock.
 
+    openpyxl and xlrd are imported when a spreadsheet arrives: a read or write
+    process never needs them.
+
     A sheet's declared dimension is checked before its rows are read; then
     the dimension is dropped (it may be wrong, and openpyxl would cut the
     sheet to it) and each row is counted as it streams.
@@ -120,6 +120,8 @@ def _parse_xlsx(data):
     try:
         source = budgeted_workbook(data, budget)
         try:
+            import openpyxl
+
             workbook = openpyxl.load_workbook(source, read_only=True, data_only=True)
         except BaseException:
             source.close()
@@ -169,6 +171,8 @@ def _parse_xls(data):
         raise UploadError("the Excel file could not be read; is it a damaged .xls?") from None
     budget.check_sheets(shapes)
     try:
+        import xlrd
+
         workbook = xlrd.open_workbook(file_contents=data, ragged_rows=True)
     except Exception:  # xlrd raises many kinds for a damaged file
         raise UploadError("the Excel file could not be read; is it a damaged .xls?") from None
@@ -185,6 +189,8 @@ def _parse_xls(data):
 
 
 def _xls_value(cell, datemode):
+    import xlrd
+
     kind = cell.ctype
     if kind in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK, xlrd.XL_CELL_ERROR):
         return None

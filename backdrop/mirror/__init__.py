@@ -31,7 +31,7 @@ def create_engine(settings, store):
     return ColumnarMirror(
         store,
         MirrorFiles(settings.get("backdrop.mirror.path") or MirrorFiles.beside(store)),
-        memory_limit=settings.get("backdrop.mirror.memory_limit", "64MB"),
+        memory_limit=settings.get("backdrop.mirror.memory_limit", "24MB"),
         threads=int(settings.get("backdrop.mirror.threads", 2)),
     )
 

@@ -393,7 +393,7 @@ class ColumnarMirror:
 
 
 # Feed batches per INSERT: fewer, larger appends load faster.
-BATCHES_PER_APPEND = 8
+BATCHES_PER_APPEND = 4
 # Appends a bucket may be ahead of its saved position (``ColumnarMirror._apply``).
 SAVE_POSITION_EVERY = 50
 

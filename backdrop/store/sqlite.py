@@ -604,7 +604,7 @@ def _fetched_ahead(cursor):
     sqlite3 lets go of the GIL while SQLite steps, so reading the next chunk
     overlaps with turning the last one into Arrow and loading it elsewhere.
     """
-    chunks, stop = queue.Queue(maxsize=2), threading.Event()
+    chunks, stop = queue.Queue(maxsize=1), threading.Event()
 
     def fetch():
         try:
