@@ -88,7 +88,7 @@ class MirroredBucket:
 class ColumnarMirror:
     """Answers ``aggregate`` and ``time_bounds`` from DuckDB; everything else from the store."""
 
-    def __init__(self, store, files, memory_limit="64MB", threads=2):
+    def __init__(self, store, files, memory_limit="24MB", threads=2):
         self.store = store
         self.files = files
         self.config = {"memory_limit": memory_limit, "threads": threads}
