@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/profile_query.py DIR [QUERY_NUMBER] [--runs N] [--sort tottime]
 
-Builds the app from ``DIR/bench.ini`` (the same settings the benchmark
-server used), sends the query through WebTest ``--runs`` times under
+Builds the app from ``DIR/reader.ini`` (the settings of the benchmark's
+read process), sends the query through WebTest ``--runs`` times under
 cProfile and prints the hottest functions. Queries are numbered as in the
 report, from 1.
 """
@@ -27,7 +27,7 @@ def main(argv=None):
     parser.add_argument("--sort", default="tottime")
     parser.add_argument("--lines", type=int, default=30)
     args = parser.parse_args(argv)
-    app = TestApp(get_app(str(args.directory / "bench.ini")))
+    app = TestApp(get_app(str(args.directory / "reader.ini")))
     query = QUERIES[args.query - 1]
     path = query.path(BUCKET)
     app.get(path)

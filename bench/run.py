@@ -270,6 +270,8 @@ def benchmark(args, directory):
         load = {"before_queries": load_before, "after_queries": os.getloadavg(),
                 "cpus": os.cpu_count()}
         print(f"Read-after-write, {READ_AFTER_WRITE_ROUNDS} rounds...", flush=True)
+        client.close()  # idle since the ingest: waitress may have closed it
+        client = Client(writer.port, token)
         after_write = read_after_write(client, read_client, args, queries[0]["backdrop_ms"])
         client.close()
         read_client.close()
