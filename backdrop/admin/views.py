@@ -5,11 +5,11 @@ from pyramid.httpexceptions import HTTPException, HTTPMovedPermanently, HTTPNotF
 from pyramid.view import exception_view_config, view_config
 
 from ..buckets import NAME
-from ..interfaces import IReadEngine, IStore
+from ..interfaces import IStore
 from ..store.errors import RecordsRefused
 from ..uploads import UploadError
 from .auth import signed_in
-from .charts import bar_chart, weekly_counts
+from .charts import to_json, weekly_counts, weekly_counts_spec
 from .pages import admin_headers, page, with_admin_headers
 from .sheets import prepare_upload
 
@@ -21,18 +21,20 @@ UPLOAD_ERROR = "There was an error with your upload"
 
 @view_config(route_name="admin.home", request_method=("GET", "HEAD"), **PAGE)
 def home(request):
-    store, engine = request.find_service(IStore), request.find_service(IReadEngine)
+    store = request.find_service(IStore)
     buckets = []
     for name in request.admin_user["buckets"]:
         config = store.get_bucket(name)
         if config is None:
             continue  # granted, then deleted: nothing to upload to
+        rows = weekly_counts(request, config)
         buckets.append({
             "name": name,
             "upload_format": config.get("upload_format") or "csv",
-            "chart": bar_chart(weekly_counts(engine, name)),
+            "chart": to_json(weekly_counts_spec(rows, name)),
+            "total": sum(row["_count"] for row in rows),
         })
-    return page(request, "home", buckets=buckets)
+    return page(request, "home", buckets=buckets, charts=True)
 
 
 @view_config(route_name="admin.user", decorator=admin_headers)
