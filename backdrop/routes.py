@@ -24,6 +24,7 @@ def includeme(config):
     config.add_route("admin.test_sign_in", "/_test/sign-in")
     config.add_route("admin.not_authorized", "/not-authorized")
     config.add_route("admin.upload", "/{bucket}/upload")
+    config.add_route("admin.explore", "/{bucket}/explore")
     # Added by the admin role itself: /sign-in/callback (admin.sign_in_callback,
     # a velruse route with a context factory) and /_admin/static/ (static view).
     # Records: read (GET/OPTIONS) and write (POST/PUT) share these.

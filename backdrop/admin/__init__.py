@@ -43,5 +43,6 @@ def includeme(config):
     config.add_view_predicate("admin_page", AdminPagePredicate)
     config.scan(".auth")
     config.scan(".views")
+    config.scan(".explore")
     if asbool(settings.get("backdrop.test_sign_in", False)):
         config.scan(".sign_in_for_tests")

@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "backdrop.cli.mongodb",
     "backdrop.cli.backup",
     "backdrop.cli.migrate",
+    "backdrop.cli.demo",
 )
 
 
