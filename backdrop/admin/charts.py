@@ -16,6 +16,9 @@ from .reads import read_rows
 WEEKS = 12
 AXIS_DATE = "utcFormat(toDate(datum.value), '%d %b')"
 NUMBER = ",~r"  # thousands separators, no needless decimals
+# Ticks on the period starts themselves (Vega's own weeks start on Sundays).
+TICK_FORMATS = {"hour": "%d %b %H:%M", "day": "%d %b", "week": "%d %b", "month": "%b %Y",
+                "quarter": "%b %Y", "year": "%Y"}
 
 
 def to_json(spec):
@@ -32,6 +35,10 @@ def weekly_counts(request, bucket, now=None, weeks=WEEKS):
         ("end_at", format_datetime(shift(this_week, "week", 1))),
     ]
     return read_rows(request, bucket, pairs, now=now)[1]
+
+
+def _epoch_ms(iso):
+    return int(datetime.fromisoformat(iso).timestamp() * 1000)
 
 
 def _day(iso):
@@ -127,8 +134,11 @@ def explore_spec(points, period, group_by, measure_title, style):
         encoding["xOffset"] = {"field": "series", "type": "nominal"}
         mark = {"type": "bar", "tooltip": True}
     else:
+        starts = sorted({point["period"] for point in points})
         encoding["x"] = {"field": "period", "type": "temporal", "title": f"{period.capitalize()} starting",
-                         "scale": {"type": "utc"}, "axis": {"labelOverlap": "greedy"}}
+                         "scale": {"type": "utc"},
+                         "axis": {"values": [_epoch_ms(start) for start in starts],
+                                  "format": TICK_FORMATS[period], "labelOverlap": "greedy"}}
         mark = {"type": "line", "point": {"size": 60}, "tooltip": True}
     encoding["color"] = {"field": "series", "type": "nominal", "title": legend_title,
                          "legend": {"orient": "bottom", "columns": 3}}

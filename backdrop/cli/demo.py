@@ -11,7 +11,7 @@ import random
 import sys
 from datetime import UTC, datetime, timedelta
 
-from ..buckets import ConfigError, new_config
+from ..buckets import new_config
 from ..identity import IdentityError, normalise_email
 from ..records import format_datetime, prepare_batch
 from ..store.errors import BucketExists
@@ -63,27 +63,36 @@ def demo_events(today, days=DAYS, seed=SEED):
     return events
 
 
-def demo(args, env, now=None):
+def create_demo(store, plugins, email, now=None):
+    """Create and fill the demo bucket and grant it to ``email``; return the number of events.
+
+    Raises ``BucketExists`` when there is one already.
+    """
+    config, _ = new_config(NAME, {"raw_queries_allowed": True}, plugins)
+    store.create_bucket(config)
+    now = now or datetime.now(UTC)
+    events = demo_events(now.replace(hour=0, minute=0, second=0, microsecond=0))
+    bucket_type = plugins.bucket_types[config["bucket_type"]]
+    for start in range(0, len(events), BATCH):
+        store.insert(NAME, prepare_batch(events[start:start + BATCH], config, bucket_type))
+    user = store.get_user(email)
+    buckets = list(user["buckets"]) if user else []
+    store.save_user(email, buckets if NAME in buckets else [*buckets, NAME])
+    return len(events)
+
+
+def demo(args, env):
     try:
         email = normalise_email(args.email)
     except IdentityError as error:
         print(f"backdrop: {args.email!r}: {error}", file=sys.stderr)
         return 1
     try:
-        config, _ = new_config(NAME, {"raw_queries_allowed": True}, env.plugins)
-        env.store.create_bucket(config)
-    except (BucketExists, ConfigError):
+        count = create_demo(env.store, env.plugins, email)
+    except BucketExists:
         print(f"backdrop: a bucket named {NAME} already exists; delete it first "
               f"(backdrop delete-bucket {args.config_uri} {NAME})", file=sys.stderr)
         return 1
-    now = now or datetime.now(UTC)
-    events = demo_events(now.replace(hour=0, minute=0, second=0, microsecond=0))
-    bucket_type = env.plugins.bucket_types[config["bucket_type"]]
-    for start in range(0, len(events), BATCH):
-        env.store.insert(NAME, prepare_batch(events[start:start + BATCH], config, bucket_type))
-    user = env.store.get_user(email)
-    buckets = list(user["buckets"]) if user else []
-    env.store.save_user(email, [*buckets, NAME] if NAME not in buckets else buckets)
-    print(f"Created {NAME} with {len(events)} events over {DAYS} days; {email} may explore it.")
+    print(f"Created {NAME} with {count} events over {DAYS} days; {email} may explore it.")
     print(f"Sign in (e.g. /_test/sign-in?email={email}) and open /{NAME}/explore.")
     return 0

@@ -24,5 +24,6 @@ def assert_accessible(browser):
         "  return {id: v.id, impact: v.impact, help: v.help,"
         "          nodes: v.nodes.map(function (n) { return n.target.join(' '); })}; })); });"
     )
+    print("axe-core:", [(v["id"], v["impact"]) for v in results] or "no violations")
     serious = [violation for violation in results if violation["impact"] in SERIOUS]
     assert serious == [], serious
