@@ -16,6 +16,7 @@ def includeme(config):
     # Data-set management (write role, admin token).
     config.add_route("datasets.list", "/data-sets")
     config.add_route("datasets.item", "/data-sets/{name}")
+    config.add_route("datasets.token", "/data-sets/{name}/token")
     # Admin web app.
     config.add_route("admin.home", "/")
     config.add_route("admin.user", "/_user")

@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "backdrop.cli.backup",
     "backdrop.cli.migrate",
     "backdrop.cli.demo",
+    "backdrop.cli.tokens",
 )
 
 
