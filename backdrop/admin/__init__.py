@@ -44,5 +44,6 @@ def includeme(config):
     config.scan(".auth")
     config.scan(".views")
     config.scan(".explore")
+    config.scan(".manage")
     if asbool(settings.get("backdrop.test_sign_in", False)):
         config.scan(".sign_in_for_tests")
