@@ -96,44 +96,49 @@ def create_bucket(request):
                 scripts=["copy.js"])
 
 
-def _bucket(request):
-    return _store(request).get_bucket(request.matchdict["name"])
+def _for_bucket(view):
+    """``view(request, config)`` for the bucket named in the URL; 404 when there is none."""
+
+    def for_bucket(request):
+        config = _store(request).get_bucket(request.matchdict["name"])
+        return not_found(request) if config is None else view(request, config)
+
+    for_bucket.__name__, for_bucket.__doc__ = view.__name__, view.__doc__  # not wraps: Pyramid
+    return for_bucket  # would read the wrapped (request, config) as (context, request)
+
+
+def _edit_page(request, config, status=200, values=None, error=None, saved=False):
+    """The bucket's page: its config form (as sent, when refused), rotate and delete."""
+    return page(request, "manage_edit", status=status, bucket=public(config),
+                values=values or form_values(config), error=error, saved=saved,
+                **_choices(request))
 
 
 @view_config(route_name="admin.bucket", request_method=("GET", "HEAD"), **ADMIN)
-def edit_bucket_form(request):
-    config = _bucket(request)
-    if config is None:
-        return not_found(request)
-    return page(request, "manage_edit", bucket=public(config), values=form_values(config),
-                error=None, saved=False, **_choices(request))
+@_for_bucket
+def edit_bucket_form(request, config):
+    return _edit_page(request, config)
 
 
 @view_config(route_name="admin.bucket", request_method="POST", **ADMIN)
-def edit_bucket(request):
-    config = _bucket(request)
-    if config is None:
-        return not_found(request)
+@_for_bucket
+def edit_bucket(request, config):
     name = config["name"]
     try:
         changes = changed_config(config, config_fields(request.POST), request.plugins)
         config = _store(request).update_bucket(name, changes)
     except (ConfigError, DataGroupClash) as error:
         message = CLASH if isinstance(error, DataGroupClash) else str(error)
-        return page(request, "manage_edit", status=400, bucket=public(config),
-                    values=posted_values(request.POST), error=message, saved=False, **_choices(request))
+        return _edit_page(request, config, 400, posted_values(request.POST), message)
     except BucketNotFound:
         return not_found(request)
     log.info("admin %s changed data set %s: %s", _admin(request), name, sorted(changes))
-    return page(request, "manage_edit", bucket=public(config), values=form_values(config),
-                error=None, saved=True, **_choices(request))
+    return _edit_page(request, config, saved=True)
 
 
 @view_config(route_name="admin.bucket_token", request_method="POST", **ADMIN)
-def rotate_token(request):
-    config = _bucket(request)
-    if config is None:
-        return not_found(request)
+@_for_bucket
+def rotate_token(request, config):
     changes, token = rotated_token()
     try:
         _store(request).update_bucket(config["name"], changes)
@@ -145,16 +150,12 @@ def rotate_token(request):
 
 
 @view_config(route_name="admin.bucket_delete", request_method="POST", **ADMIN)
-def delete_bucket(request):
-    config = _bucket(request)
-    if config is None:
-        return not_found(request)
+@_for_bucket
+def delete_bucket(request, config):
     name = config["name"]
     if request.POST.get("confirm_name", "").strip() != name:
-        return page(request, "manage_edit", status=400, bucket=public(config),
-                    values=form_values(config), saved=False,
-                    error=f"Type the data set's name, {name}, to delete it. Nothing was deleted.",
-                    **_choices(request))
+        return _edit_page(request, config, 400, error=(
+            f"Type the data set's name, {name}, to delete it. Nothing was deleted."))
     _store(request).delete_bucket(name)
     log.info("admin %s deleted data set %s", _admin(request), name)
     return page(request, "manage_deleted", name=name)
