@@ -13,7 +13,7 @@ from backdrop.buckets import new_config
 from backdrop.periods import period_start
 from backdrop.records import format_datetime
 
-from .pages import assert_no_csp_violations
+from .pages import assert_accessible, assert_no_csp_violations
 
 pytestmark = pytest.mark.browser
 
@@ -47,10 +47,12 @@ def test_sign_in_upload_and_read_back(browser, live_app, signon, tmp_path):
     # Upload the CSV through the form.
     browser.find_element(By.CSS_SELECTOR, "#bucket-visits a.upload-link").click()
     wait.until(expected_conditions.url_to_be(f"{base}/visits/upload"))
+    assert_accessible(browser)
     browser.find_element(By.ID, "file").send_keys(str(csv_file))
     browser.find_element(By.ID, "upload").click()
     stored = wait.until(expected_conditions.presence_of_element_located((By.ID, "stored")))
     assert stored.text == f"{len(rows)} records stored in visits."
+    assert_accessible(browser)
 
     # The home page chart now shows the weekly counts; keep a screenshot.
     browser.get(f"{base}/")
@@ -75,6 +77,13 @@ def test_sign_in_upload_and_read_back(browser, live_app, signon, tmp_path):
     readout = browser.find_element(By.CSS_SELECTOR, f"{card} .chart-readout")
     assert readout.text.endswith(": 4 records")
     assert_no_csp_violations(browser)
+    assert_accessible(browser)
+    browser.get(f"{base}/nothing-here/upload")  # the 404 page
+    assert "Page not found" in browser.page_source
+    assert_accessible(browser)
+    browser.get(f"{base}/")
+    wait.until(expected_conditions.presence_of_element_located(
+        (By.CSS_SELECTOR, f"{card}.chart-drawn")))
     screenshot = tmp_path / "admin-home.png"
     assert browser.save_screenshot(str(screenshot))
     assert screenshot.stat().st_size > 1000
@@ -97,3 +106,4 @@ def test_sign_in_upload_and_read_back(browser, live_app, signon, tmp_path):
     # Signing out ends the session for the browser too.
     browser.get(f"{base}/sign-out")
     assert "You have signed out" in browser.page_source
+    assert_accessible(browser)

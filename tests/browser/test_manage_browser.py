@@ -67,3 +67,12 @@ def test_admin_creates_copies_writes_rotates(browser, live_app, signon, tmp_path
     browser.get(f"{base}/_admin/users")
     assert_accessible(browser)
     browser.save_screenshot(str(tmp_path / "users.png"))
+
+    # At 375 px wide nothing spills sideways.
+    browser.set_window_size(375, 812)
+    for path in ("/", "/_admin/buckets", "/_admin/new-bucket", "/_admin/buckets/sales",
+                 "/_admin/users"):
+        browser.get(base + path)
+        assert browser.execute_script("return document.documentElement.scrollWidth") <= 375, path
+        assert_accessible(browser)
+    browser.save_screenshot(str(tmp_path / "users-375.png"))
