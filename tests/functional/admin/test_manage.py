@@ -5,6 +5,7 @@ import pytest
 
 from backdrop.buckets import token_matches
 from backdrop.records import prepare_batch
+from tests.functional.admin.test_oauth import authorize, callback_path
 
 ADMIN_EMAIL = "root@example.com"
 
@@ -257,3 +258,11 @@ def test_every_management_control_has_a_label(admin, make_bucket, store):
             assert control["id"] in labelled, (path, control)
         for button in html.select("button"):
             assert button.text.strip() or button.get("aria-label")
+
+
+@pytest.mark.parametrize("permissions,status", [(["signin", "admin"], 200), (["signin"], 404)])
+def test_signons_admin_permission_makes_an_admin(signon_app, signon, permissions, status):
+    signon.user["permissions"] = permissions
+    signon_app.get(callback_path(authorize(signon_app)), status=302)
+    signon_app.get("/_admin/buckets", status=status)
+    signon_app.get("/_admin/users", status=status)
