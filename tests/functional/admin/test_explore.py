@@ -186,3 +186,18 @@ def test_every_control_has_a_label(app, visits, sign_in):
     controls = html.select("form#explorer input, form#explorer select")
     assert controls and all(control["id"] in labelled for control in controls)
     assert html.select_one('label[for="read-api-url"]')
+
+
+def test_read_api_url_can_point_at_a_separate_read_role(make_app, store, plugins):
+    from backdrop.buckets import new_config
+
+    app = make_app(**{"backdrop.read_api_url": "https://read.example/"})
+    app_store = app.app.registry["backdrop.store"]
+    app_store.create_bucket(new_config("visits", {}, plugins)[0])
+    app_store.save_user("ada@example.com", ["visits"])
+    app.get("/_test/sign-in", {"email": "ada@example.com"}, status=302)
+    url = app.get("/visits/explore").html.select_one("#read-api-url")["value"]
+    assert url == "https://read.example/visits?period=week&duration=12"
+    # The CSV is still served here, by the admin role, whatever that setting says.
+    csv_link = app.get("/visits/explore").html.select_one("#csv-download")["href"]
+    assert csv_link.startswith("http://localhost/visits/explore?")
