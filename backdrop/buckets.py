@@ -177,6 +177,16 @@ def public(config):
     return {name: config.get(name, DEFAULTS.get(name)) for name in PUBLIC_FIELDS}
 
 
+def rotated_token():
+    """``(changes, token)``: the config change that gives a bucket a new token, and the token.
+
+    Applying the changes replaces the stored hash, so the old token stops
+    working at the next request (tokens are checked against the store each time).
+    """
+    token = generate_token()
+    return {"token_hash": hash_token(token)}, token
+
+
 def generate_token():
     return secrets.token_urlsafe(32)
 

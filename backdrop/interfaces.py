@@ -137,6 +137,14 @@ class IStore(IQueryEngine):
     def last_updated(bucket):
         """UTC datetime of the newest write to ``bucket``, or None if never written."""
 
+    def field_names(bucket):
+        """The sorted user field names (no ``_`` fields) records of ``bucket`` have had.
+
+        What the admin explorer offers to group, collect and filter by. A name
+        may outlive the last record holding it (SQLite keeps a column per name
+        ever written); raises ``BucketNotFound``.
+        """
+
 
 
 class IChangeFeed(Interface):

@@ -16,6 +16,7 @@ def includeme(config):
     # Data-set management (write role, admin token).
     config.add_route("datasets.list", "/data-sets")
     config.add_route("datasets.item", "/data-sets/{name}")
+    config.add_route("datasets.token", "/data-sets/{name}/token")
     # Admin web app.
     config.add_route("admin.home", "/")
     config.add_route("admin.user", "/_user")
@@ -23,7 +24,15 @@ def includeme(config):
     config.add_route("admin.sign_out", "/sign-out")
     config.add_route("admin.test_sign_in", "/_test/sign-in")
     config.add_route("admin.not_authorized", "/not-authorized")
+    # Management for admins: under /_admin/, which no bucket name can take.
+    config.add_route("admin.buckets", "/_admin/buckets")
+    config.add_route("admin.bucket_new", "/_admin/new-bucket")
+    config.add_route("admin.bucket", "/_admin/buckets/{name}")
+    config.add_route("admin.bucket_token", "/_admin/buckets/{name}/token")
+    config.add_route("admin.bucket_delete", "/_admin/buckets/{name}/delete")
+    config.add_route("admin.users", "/_admin/users")
     config.add_route("admin.upload", "/{bucket}/upload")
+    config.add_route("admin.explore", "/{bucket}/explore")
     # Added by the admin role itself: /sign-in/callback (admin.sign_in_callback,
     # a velruse route with a context factory) and /_admin/static/ (static view).
     # Records: read (GET/OPTIONS) and write (POST/PUT) share these.

@@ -43,5 +43,7 @@ def includeme(config):
     config.add_view_predicate("admin_page", AdminPagePredicate)
     config.scan(".auth")
     config.scan(".views")
+    config.scan(".explore")
+    config.scan(".manage")
     if asbool(settings.get("backdrop.test_sign_in", False)):
         config.scan(".sign_in_for_tests")

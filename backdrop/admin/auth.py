@@ -27,6 +27,7 @@ from .pages import admin_headers, page
 SESSION_USER = "user"
 CAME_FROM = "came_from"
 SIGNIN_PERMISSION = "signin"
+ADMIN_PERMISSION = "admin"
 # What a cookie can hold is small (4 KB): longer values are cut or dropped here.
 MAX_NAME_LENGTH = 100
 MAX_CAME_FROM_LENGTH = 512
@@ -43,7 +44,7 @@ def signed_in_user(request):
         request.session.invalidate()
         return None
     stored = store.get_user(user["email"])
-    return {"email": user["email"], "name": user["name"],
+    return {"email": user["email"], "name": user["name"], "admin": user.get("admin") is True,
             "buckets": list(stored["buckets"]) if stored else []}
 
 
@@ -65,7 +66,7 @@ def display_name(name, email):
     return name if len(name) <= MAX_NAME_LENGTH else name[:MAX_NAME_LENGTH - 1] + "…"
 
 
-def sign_in(request, email, name):
+def sign_in(request, email, name, admin=False):
     """Start a fresh session for ``email`` (a new session id defeats session fixation)."""
     try:
         email = normalise_email(email)
@@ -80,6 +81,7 @@ def sign_in(request, email, name):
         "name": display_name(name, email),
         "issued_at": int(time.time()),
         "generation": request.find_service(IStore).session_generation(email),
+        "admin": bool(admin),  # Signon's "admin" permission, as it was at sign-in
     }
     new_csrf_token(request)
     return HTTPFound(location=_local(came_from) or request.route_url("admin.home"))
@@ -126,7 +128,8 @@ def sign_in_complete(context, request):
     if not emails:
         return page(request, "sign_in_failed", status=502,
                     reason="the sign-in provider did not say who you are (no email)")
-    return sign_in(request, emails[0]["value"], profile.get("displayName"))
+    return sign_in(request, emails[0]["value"], profile.get("displayName"),
+                   admin=ADMIN_PERMISSION in profile.get("permissions", ()))
 
 
 @view_config(context=AuthenticationDenied)

@@ -4,12 +4,12 @@ import logging
 from pyramid.httpexceptions import HTTPException, HTTPMovedPermanently, HTTPNotFound
 from pyramid.view import exception_view_config, view_config
 
-from ..buckets import NAME
-from ..interfaces import IReadEngine, IStore
+from ..interfaces import IStore
 from ..store.errors import RecordsRefused
 from ..uploads import UploadError
+from .access import granted_bucket, not_found
 from .auth import signed_in
-from .charts import bar_chart, weekly_counts
+from .charts import to_json, weekly_counts, weekly_counts_spec
 from .pages import admin_headers, page, with_admin_headers
 from .sheets import prepare_upload
 
@@ -21,18 +21,20 @@ UPLOAD_ERROR = "There was an error with your upload"
 
 @view_config(route_name="admin.home", request_method=("GET", "HEAD"), **PAGE)
 def home(request):
-    store, engine = request.find_service(IStore), request.find_service(IReadEngine)
+    store = request.find_service(IStore)
     buckets = []
     for name in request.admin_user["buckets"]:
         config = store.get_bucket(name)
         if config is None:
             continue  # granted, then deleted: nothing to upload to
+        rows = weekly_counts(request, config)
         buckets.append({
             "name": name,
             "upload_format": config.get("upload_format") or "csv",
-            "chart": bar_chart(weekly_counts(engine, name)),
+            "chart": to_json(weekly_counts_spec(rows, name)),
+            "total": sum(row["_count"] for row in rows),
         })
-    return page(request, "home", buckets=buckets)
+    return page(request, "home", buckets=buckets, charts=True)
 
 
 @view_config(route_name="admin.user", decorator=admin_headers)
@@ -42,15 +44,11 @@ def old_user_page(request):
 
 def _permitted_bucket(request):
     """The bucket in the URL if this user may upload to it; else None (a 404)."""
-    name = request.matchdict["bucket"]
-    if not NAME.match(name) or name not in request.admin_user["buckets"]:
-        return None
-    return request.find_service(IStore).get_bucket(name)
+    return granted_bucket(request)
 
 
 def _not_found(request):
-    return page(request, "error", status=404, title="Page not found",
-                reason="There is no data set here that you may upload to.")
+    return not_found(request, "There is no data set here that you may upload to.")
 
 
 @view_config(route_name="admin.upload", request_method=("GET", "HEAD"), **PAGE)

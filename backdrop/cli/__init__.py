@@ -18,6 +18,8 @@ COMMAND_MODULES = (
     "backdrop.cli.mongodb",
     "backdrop.cli.backup",
     "backdrop.cli.migrate",
+    "backdrop.cli.demo",
+    "backdrop.cli.tokens",
 )
 
 

@@ -475,6 +475,16 @@ class MongoStore:
     def count(self, bucket):
         return self._reading(bucket, lambda records: records.count_documents({}))
 
+    @_bounded("read")
+    def field_names(self, bucket):
+        pipeline = [
+            {"$project": {"pairs": {"$objectToArray": "$$ROOT"}}},
+            {"$unwind": "$pairs"},
+            {"$group": {"_id": "$pairs.k"}},
+        ]
+        documents = self._reading(bucket, lambda records: self._aggregate(records, pipeline))
+        return sorted(d["_id"] for d in documents if not d["_id"].startswith("_"))
+
     @_bounded("lookup")
     def last_updated(self, bucket):
         self._check_name(bucket)

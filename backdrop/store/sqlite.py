@@ -429,6 +429,10 @@ class SQLiteStore:
         table = self._table(bucket)
         return self.db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
 
+    def field_names(self, bucket):
+        columns = self._known_columns(self._table(bucket), refresh=True)
+        return sorted(key for key in columns if not key.startswith("_"))
+
     def last_updated(self, bucket):
         row = self.db.execute("SELECT last_updated FROM buckets WHERE name = ?", (bucket,)).fetchone()
         if row is None:

@@ -1,15 +1,18 @@
 """Data-set management over HTTP (SPEC 5), guarded by the admin token."""
 import hmac
+import logging
 
 from pyramid.response import Response
 from pyramid.view import view_config
 
 from ..auth import presented_token, wrong_token
-from ..buckets import ConfigError, changed_config, new_config, public
+from ..buckets import ConfigError, changed_config, new_config, public, rotated_token
 from ..errors import APIError
 from ..interfaces import IStore
 from ..store.errors import BucketExists, BucketNotFound, DataGroupClash
 from .body import json_body
+
+log = logging.getLogger(__name__)
 
 
 def _require_admin(request):
@@ -104,7 +107,25 @@ def delete_dataset(request):
     return _json({"status": "ok", "message": f"Deleted {name}"})
 
 
+@view_config(route_name="datasets.token", request_method="POST")
+def rotate_token(request):
+    """A new bearer token for the bucket, shown once; the old one is refused from now on."""
+    _require_admin(request)
+    name = request.matchdict["name"]
+    store = request.find_service(IStore)
+    if store.get_bucket(name) is None:
+        raise _not_found(name)
+    changes, token = rotated_token()
+    try:
+        store.update_bucket(name, changes)
+    except BucketNotFound:
+        raise _not_found(name) from None
+    log.info("rotated the bearer token of data set %s", name)
+    return _json({**public(store.get_bucket(name)), "bearer_token": token})
+
+
 @view_config(route_name="datasets.list")
 @view_config(route_name="datasets.item")
+@view_config(route_name="datasets.token")
 def wrong_method(request):
     raise APIError(405, f"{request.method} is not allowed here")

@@ -3,13 +3,17 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
 from backdrop.buckets import new_config
 from backdrop.periods import period_start
 from backdrop.records import format_datetime
+
+from .pages import assert_accessible, assert_no_csp_violations
 
 pytestmark = pytest.mark.browser
 
@@ -43,20 +47,43 @@ def test_sign_in_upload_and_read_back(browser, live_app, signon, tmp_path):
     # Upload the CSV through the form.
     browser.find_element(By.CSS_SELECTOR, "#bucket-visits a.upload-link").click()
     wait.until(expected_conditions.url_to_be(f"{base}/visits/upload"))
+    assert_accessible(browser)
     browser.find_element(By.ID, "file").send_keys(str(csv_file))
     browser.find_element(By.ID, "upload").click()
     stored = wait.until(expected_conditions.presence_of_element_located((By.ID, "stored")))
     assert stored.text == f"{len(rows)} records stored in visits."
+    assert_accessible(browser)
 
     # The home page chart now shows the weekly counts; keep a screenshot.
     browser.get(f"{base}/")
-    bars = wait.until(expected_conditions.presence_of_all_elements_located(
-        (By.CSS_SELECTOR, "#bucket-visits svg rect.bar")))
-    counts = [int(bar.get_attribute("data-count")) for bar in bars]
-    assert counts == [0, 0, 0, 0, 1, 0, 0, 0, 6, 0, 2, 4]
-    assert bars[8].size["height"] == 40  # the busiest week is the full height
-    # The stylesheet loaded despite the strict Content-Security-Policy.
-    assert bars[8].value_of_css_property("fill") == "rgb(29, 112, 184)"
+    card = "#bucket-visits figure.chart"
+    wait.until(expected_conditions.presence_of_element_located(
+        (By.CSS_SELECTOR, f"{card}.chart-drawn")))
+    bars = browser.find_elements(By.CSS_SELECTOR, f"{card} svg g.mark-rect path")
+    assert len(bars) == 12
+    heights = [bar.size["height"] for bar in bars]
+    assert heights.index(max(heights)) == 8  # the busiest week is the tallest bar
+    assert heights[:4] == [0, 0, 0, 0] or max(heights[:4]) < 1
+    axes = browser.find_element(By.CSS_SELECTOR, f"{card} svg").text
+    assert "Week starting" in axes and "Records" in axes
+    # Hovering a bar shows its week and count.
+    ActionChains(browser).move_to_element(bars[8]).perform()
+    tooltip = wait.until(expected_conditions.visibility_of_element_located(
+        (By.ID, "vg-tooltip-element")))
+    assert "6" in tooltip.text and "Week of" in tooltip.text
+    # The keyboard reaches the same values.
+    figure = browser.find_element(By.CSS_SELECTOR, card)
+    figure.send_keys(Keys.END)
+    readout = browser.find_element(By.CSS_SELECTOR, f"{card} .chart-readout")
+    assert readout.text.endswith(": 4 records")
+    assert_no_csp_violations(browser)
+    assert_accessible(browser)
+    browser.get(f"{base}/nothing-here/upload")  # the 404 page
+    assert "Page not found" in browser.page_source
+    assert_accessible(browser)
+    browser.get(f"{base}/")
+    wait.until(expected_conditions.presence_of_element_located(
+        (By.CSS_SELECTOR, f"{card}.chart-drawn")))
     screenshot = tmp_path / "admin-home.png"
     assert browser.save_screenshot(str(screenshot))
     assert screenshot.stat().st_size > 1000
@@ -79,3 +106,4 @@ def test_sign_in_upload_and_read_back(browser, live_app, signon, tmp_path):
     # Signing out ends the session for the browser too.
     browser.get(f"{base}/sign-out")
     assert "You have signed out" in browser.page_source
+    assert_accessible(browser)

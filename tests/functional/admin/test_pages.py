@@ -1,4 +1,5 @@
 """Admin pages: sign-in redirects, the home page and its charts, headers, sessions."""
+import json
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -81,17 +82,43 @@ def test_home_chart_shows_weekly_counts_of_the_last_twelve_weeks(
     store.insert("foo", prepare_batch(records, config, plugins.bucket_types["events"]))
     sign_in("foo")
     response = app.get("/")
-    svg = response.html.select_one("#bucket-foo svg.weekly-counts")
-    bars = svg.select("rect.bar")
-    counts = [int(bar["data-count"]) for bar in bars]
-    assert counts == [0] * 9 + [2, 0, 3]
-    heights = [int(bar["height"]) for bar in bars]
-    assert heights[-1] == 40 and heights[-3] == round(40 * 2 / 3) and heights[0] == 0
-    assert "Week of" in bars[-1].title.text
-    assert "5 records in the last 12 weeks" in response.text
-    assert "<script" not in response.text  # inline SVG, nothing from a CDN
+    figure = response.html.select_one("#bucket-foo figure.chart")
+    spec = json.loads(figure["data-vega-lite"])
+    values = spec["data"]["values"]
+    assert [point["value"] for point in values] == [0] * 9 + [2, 0, 3]
+    assert values[-1]["period"] == format_datetime(this_week)
+    assert values[-1]["label"] == f"{this_week:%d %b %Y}"
+    # The same numbers as the read API's answer to the same question.
+    read = app.get("/foo", {
+        "period": "week",
+        "start_at": format_datetime(this_week - timedelta(weeks=11)),
+        "end_at": format_datetime(this_week + timedelta(weeks=1)),
+    }).json["data"]
+    assert [(row["_start_at"], row["_count"]) for row in read] == [
+        (point["period"], point["value"]) for point in values
+    ]
+    # Axes with titles, a tooltip with the value, and a way in for keyboards.
+    assert spec["encoding"]["x"]["title"] == "Week starting"
+    assert spec["encoding"]["y"]["title"] == "Records"
+    assert spec["mark"]["tooltip"] is True
+    assert figure["tabindex"] == "0" and figure.select_one(".chart-readout")["aria-live"]
+    assert "5 records in the last 12 weeks" in figure.figcaption.text
+    # The chart library comes from our own static files, nothing from a CDN.
+    scripts = [script["src"] for script in response.html.select("script")]
+    assert "http://localhost/_admin/static/vendor/vega-embed.min.js" in scripts
+    assert "http://localhost/_admin/static/charts.js" in scripts
     assert response.headers["Content-Security-Policy"].startswith("default-src 'self'")
+    assert "unsafe" not in response.headers["Content-Security-Policy"]
     assert not re.search(r"""(src|href)="https?://(?!localhost)""", response.text)
+    assert not response.html.select("script:not([src])")  # no inline script
+
+
+def test_chart_library_and_its_licence_are_served(app):
+    for name in ("vega.min.js", "vega-lite.min.js", "vega-embed.min.js", "vega-interpreter.min.js"):
+        response = app.get(f"/_admin/static/vendor/{name}", status=200)
+        assert response.content_type in ("application/javascript", "text/javascript")
+        assert len(response.body) > 1000
+    assert "University of Washington" in app.get("/_admin/static/vendor/LICENSE").text
 
 
 def test_old_user_page_redirects_permanently_home(app):
