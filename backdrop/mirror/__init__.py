@@ -31,8 +31,10 @@ def create_engine(settings, store):
     return ColumnarMirror(
         store,
         MirrorFiles(settings.get("backdrop.mirror.path") or MirrorFiles.beside(store)),
-        memory_limit=settings.get("backdrop.mirror.memory_limit", "24MB"),
+        memory_limit=settings.get("backdrop.mirror.memory_limit", "96MB"),
         threads=int(settings.get("backdrop.mirror.threads", 2)),
+        memory_ceiling=settings.get("backdrop.mirror.memory_ceiling", "1GB"),
+        rebuild_memory_limit=settings.get("backdrop.mirror.rebuild_memory_limit", "24MB"),
     )
 
 

@@ -88,10 +88,15 @@ class MirroredBucket:
 class ColumnarMirror:
     """Answers ``aggregate`` and ``time_bounds`` from DuckDB; everything else from the store."""
 
-    def __init__(self, store, files, memory_limit="24MB", threads=2):
+    def __init__(self, store, files, memory_limit="96MB", threads=2, memory_ceiling="1GB",
+                 rebuild_memory_limit="24MB"):
         self.store = store
         self.files = files
         self.config = {"memory_limit": memory_limit, "threads": threads}
+        self.memory_ceiling = memory_ceiling
+        self.rebuild_memory_limit = rebuild_memory_limit
+        self._headroom_lock = threading.RLock()
+        self._retrying = False
         self._database = None
         self._opening = threading.Lock()
         self._local = threading.local()
@@ -188,14 +193,44 @@ class ColumnarMirror:
 
     def _catch_up(self, bucket, state):
         began = time.perf_counter()
+        changes = self._with_headroom(self._catch_up_once, bucket, state)
+        state.position = changes.position
+        self.catch_ups += 1
+        self.catch_up_seconds += time.perf_counter() - began
+
+    def _catch_up_once(self, bucket, state):
         with self.store.feed_changes(bucket, state.position, ids=False) as changes:
             if changes.reset or state.table is None:
                 self._rebuild(bucket, state, changes)
             else:
                 self._apply(bucket, state, changes)
-        state.position = changes.position
-        self.catch_ups += 1
-        self.catch_up_seconds += time.perf_counter() - began
+        return changes
+
+    def _with_headroom(self, work, *args):
+        """``work(*args)``, once more with ``memory_ceiling`` if DuckDB runs out of memory.
+
+        The small default limit keeps a read process small, but a few
+        operations need memory in proportion to the bucket: adding a key's
+        column to a table of ten million rows needs about 48 MB. A failed
+        attempt changed nothing (rolled back, or one statement that did not
+        happen), so it is simply done again with room, then the limit is
+        put back.
+        """
+        try:
+            return work(*args)
+        except duckdb.Error as error:
+            if not _out_of_memory(error):
+                raise
+            log.info("mirror needed more than %s of memory, retrying with %s: %s",
+                     self.config["memory_limit"], self.memory_ceiling, error)
+            with self._headroom_lock:
+                self.cursor.execute("SET memory_limit = ?", (self.memory_ceiling,))
+                self._retrying = True
+                try:
+                    return work(*args)
+                finally:
+                    self._retrying = False
+                    self.cursor.execute("SET memory_limit = ?", (self.config["memory_limit"],))
 
     def _apply(self, bucket, state, changes):
         """Removals and new rows in one transaction: readers see all of it or none.
@@ -240,6 +275,21 @@ class ColumnarMirror:
             (position.written, position.removed, position.forgotten, bucket))
 
     def _rebuild(self, bucket, state, changes):
+        """``_rebuild_table`` under ``rebuild_memory_limit`` (unless this is a retry with room).
+
+        Answers read cached column blocks, so they want memory; a rebuild only
+        streams rows through, and DuckDB would fill whatever limit it has.
+        """
+        with self._headroom_lock:
+            if self._retrying:
+                return self._rebuild_table(bucket, state, changes)
+            self.cursor.execute("SET memory_limit = ?", (self.rebuild_memory_limit,))
+            try:
+                return self._rebuild_table(bucket, state, changes)
+            finally:
+                self.cursor.execute("SET memory_limit = ?", (self.config["memory_limit"],))
+
+    def _rebuild_table(self, bucket, state, changes):
         """A whole bucket into a new table, then swapped in by one small transaction.
 
         The rows go in a chunk per commit (a transaction holding a million
@@ -349,15 +399,17 @@ class ColumnarMirror:
             sql, params = mirror_query.aggregate()
         except NoMatch:
             return []
-        result = self.cursor.execute(sql, params)
-        names = [column[0] for column in result.description]
-        rows = result.fetchall()
+        names, rows = self._with_headroom(self._fetch, sql, params)
         bad = mirror_query.first_non_numeric(rows, names)
         if bad is None and query.limit is not None and not query.period:
             bad = self._first_hidden_non_numeric(mirror_query)
         if bad is not None:
             raise NonNumericCollect(bad.field, bad.primitive)
         return mirror_query.groups(rows, names)
+
+    def _fetch(self, sql, params):
+        result = self.cursor.execute(sql, params)
+        return [column[0] for column in result.description], result.fetchall()
 
     def _first_hidden_non_numeric(self, mirror_query):
         """With a limit, groups cut off must not hide a non-number from ``sum``/``mean``."""
@@ -381,7 +433,7 @@ class ColumnarMirror:
             sql, params = MirrorQuery(state.table, query, state.typed).time_bounds()
         except NoMatch:
             return None, None
-        [(low, high)] = self.cursor.execute(sql, params).fetchall()
+        [(low, high)] = self._with_headroom(self._fetch, sql, params)[1]
         if low is None:
             return None, None
         from ..periods import from_epoch_micros
@@ -443,6 +495,13 @@ def _by_id(query):
     """Queries that pick records by ``_id``: the store's unique index answers them
     at once, so the mirror keeps no ids (a third of its memory)."""
     return any(f.field == "_id" for f in (*query.filters, *query.prefix_filters))
+
+
+def _out_of_memory(error):
+    """DuckDB ran out of its memory limit (it says so in several kinds of error)."""
+    return isinstance(error, duckdb.OutOfMemoryException) or any(
+        words in str(error) for words in ("Out of Memory", "failed to pin block",
+                                          "could not allocate block"))
 
 
 def _rollback(cursor):
