@@ -361,12 +361,21 @@ class ColumnarMirror:
     def _forget(self, bucket):
         with self._buckets_lock:
             state = self._buckets.pop(bucket, None)
-        if state is not None and state.table is not None:
+        if state is None:
+            return
+        with state.lock:  # not while another thread applies changes to it
+            if state.table is None:
+                return
             cursor = self.cursor
             cursor.execute("BEGIN TRANSACTION")
-            cursor.execute("DELETE FROM mirror_buckets WHERE bucket = ?", (bucket,))
-            self._drop_table(cursor, state.table)
-            cursor.execute("COMMIT")
+            try:
+                cursor.execute("DELETE FROM mirror_buckets WHERE bucket = ?", (bucket,))
+                self._drop_table(cursor, state.table)
+                cursor.execute("COMMIT")
+            except BaseException:
+                _rollback(cursor)
+                raise
+            state.table = None
 
     # -- IQueryEngine ------------------------------------------------------
     def raw(self, bucket, query):
@@ -394,15 +403,20 @@ class ColumnarMirror:
         state = self._current_or_none(bucket)
         if state is None:
             return self.store.aggregate(bucket, query)
-        mirror_query = MirrorQuery(state.table, query, state.typed)
-        try:
-            sql, params = mirror_query.aggregate()
-        except NoMatch:
-            return []
-        names, rows = self._with_headroom(self._fetch, sql, params)
-        bad = mirror_query.first_non_numeric(rows, names)
-        if bad is None and query.limit is not None and not query.period:
-            bad = self._first_hidden_non_numeric(mirror_query)
+        # Under the bucket's lock, the table, its columns and its rows are of one
+        # catch-up: another thread's cannot commit between building and running.
+        with state.lock:
+            if state.table is None:
+                raise BucketNotFound(bucket)
+            mirror_query = MirrorQuery(state.table, query, state.typed)
+            try:
+                sql, params = mirror_query.aggregate()
+            except NoMatch:
+                return []
+            names, rows = self._with_headroom(self._fetch, sql, params)
+            bad = mirror_query.first_non_numeric(rows, names)
+            if bad is None and query.limit is not None and not query.period:
+                bad = self._first_hidden_non_numeric(mirror_query)
         if bad is not None:
             raise NonNumericCollect(bad.field, bad.primitive)
         return mirror_query.groups(rows, names)
@@ -429,11 +443,14 @@ class ColumnarMirror:
         state = self._current_or_none(bucket)
         if state is None:
             return self.store.time_bounds(bucket, query)
-        try:
-            sql, params = MirrorQuery(state.table, query, state.typed).time_bounds()
-        except NoMatch:
-            return None, None
-        [(low, high)] = self._with_headroom(self._fetch, sql, params)[1]
+        with state.lock:
+            if state.table is None:
+                raise BucketNotFound(bucket)
+            try:
+                sql, params = MirrorQuery(state.table, query, state.typed).time_bounds()
+            except NoMatch:
+                return None, None
+            [(low, high)] = self._with_headroom(self._fetch, sql, params)[1]
         if low is None:
             return None, None
         from ..periods import from_epoch_micros

@@ -92,6 +92,9 @@ def _open_slot(path, config):
         if NO_SPACE in str(error) and not existed:
             _remove(path)
         raise
+    except duckdb.Error:  # e.g. a WAL torn by a crash of the machine: only a copy, start again
+        _remove(path)
+        return duckdb.connect(path, config=config)
 
 
 def _remove(path):

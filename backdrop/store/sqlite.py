@@ -479,8 +479,11 @@ class SQLiteStore:
             # A small catch-up is read at once; only a long one pays for a second thread.
             batches = _feed_batches(cursor, names, types,
                                     ahead=position.written - after > FEED_CHUNK_ROWS)
-            yield FeedChanges(position, reset, removed, batches)
-            cursor.close()
+            try:
+                yield FeedChanges(position, reset, removed, batches)
+            finally:  # the fetching thread stops before the snapshot ends, error or not
+                batches.close()
+                cursor.close()
 
     # -- queries ---------------------------------------------------------------
     def _sql(self, table, query):
@@ -667,7 +670,9 @@ def _period_slices(query):
     for start in starts:
         low = max(start, query.start_at)
         high = min(shift(start, query.period), query.end_at)
-        inclusive = query.end_inclusive and high == query.end_at
+        # Only the slice whose period runs past ``end_at`` includes it.
+        inclusive = (query.end_inclusive and high == query.end_at
+                     and shift(start, query.period) > query.end_at)
         if low < high or (inclusive and low == high):
             slices.append(replace(query, start_at=low, end_at=high, end_inclusive=inclusive))
     return slices

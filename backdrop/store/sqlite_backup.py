@@ -100,4 +100,9 @@ def restore(backup_path, store_path, progress=None, step_pages=STEP_PAGES):
     restored = check(store_path)
     if restored != expected:
         raise BackupError(f"restored counts {restored} differ from the backup's {expected}")
+    # A mirror of the store before the restore holds records of another timeline
+    # under the same table names: it must start again.
+    from .sqlite_layout import _forget_mirror
+
+    _forget_mirror(store_path)
     return restored

@@ -216,6 +216,9 @@ class SQLQuery:
             if field in (collect.label, collect.field):
                 if collect.primitive == "set":
                     return order  # a set has no order to sort groups by, on any engine
+                if collect.primitive == "sum" and self.exact_sums:
+                    total = f"(COALESCE(v{index}h, 0) * 4294967296.0 + COALESCE(v{index}l, 0) + v{index}f)"
+                    return [f"{total}{direction}", *order]
                 return [f"v{index}{direction}", *order]
         return order
 

@@ -23,7 +23,7 @@ from backdrop.store import sqlite as sqlite_store
 from backdrop.store.errors import BucketNotFound
 from backdrop.store.sqlite import SQLiteStore
 
-from .helpers import Collect, Filter, PrefixFilter, Query, config, prepare
+from .helpers import Collect, Filter, PrefixFilter, Query, SortBy, at, config, prepare
 
 COLLECTS = tuple(Collect("v", primitive) for primitive in ("sum", "count", "set", "min", "max"))
 
@@ -417,3 +417,40 @@ def test_an_operation_out_of_memory_is_retried_with_room(writer, reader):
         assert limit.startswith("1.9") or limit.startswith("2.0"), limit  # put back
     finally:
         mirror.close()
+
+
+def test_sorting_by_a_sum_past_64_bits(writer, reader, mirror):
+    """The store's exact-sum retry could not sort by the sum (no column v0): a 500."""
+    make(writer, "b")
+    write(writer, "b", [{"k": "a", "v": 2**62}, {"k": "a", "v": 2**62}, {"k": "b", "v": 1}])
+    query = Query(group_by=("k",), collect=(Collect("v", "sum"),),
+                  sort_by=SortBy("v:sum", descending=True), limit=1)
+    assert_agrees(mirror, reader, "b", query)
+    assert answers(reader, "b", query) == [(("a",), None, 2, [float(2**63)])]
+
+
+def test_an_inclusive_end_on_a_period_boundary_counts_once(writer, reader, mirror):
+    writer.create_bucket(config("e", bucket_type="events"))
+    write(writer, "e", [{"_timestamp": "2024-03-02T00:00:00Z"}, {"_timestamp": DAY1}], "events")
+    query = Query(period="day", start_at=at("2024-03-01T00:00:00Z"),
+                  end_at=at("2024-03-02T00:00:00Z"), end_inclusive=True)
+    assert_agrees(mirror, reader, "e", query)
+    assert [row[2] for row in answers(reader, "e", query)] == [1, 1]
+
+
+def test_a_torn_mirror_file_starts_again(writer, reader):
+    """A mirror is only a copy: a file DuckDB cannot open (a WAL torn by a crash) is made anew."""
+    make(writer, "b")
+    write(writer, "b", [{"k": "a", "v": 1}])
+    mirror = ColumnarMirror(reader, MirrorFiles(MirrorFiles.beside(reader)))
+    assert_agrees(mirror, reader, "b")
+    slot = mirror.files.path
+    mirror.close()
+    with open(slot, "r+b") as file:  # damage the middle of the file
+        file.seek(8192)
+        file.write(b"\xff" * 4096)
+    again = ColumnarMirror(reader, MirrorFiles(MirrorFiles.beside(reader)))
+    try:
+        assert_agrees(again, reader, "b")
+    finally:
+        again.close()
