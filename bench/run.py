@@ -347,7 +347,7 @@ def report(results):
         f"read-after-write: p95 {after['p95_ms']:.2f} ms (allowed {after['allowed_ms']:.2f} ms),"
         f" {after['missed']} of {after['rounds']} answers missed the new records"
         f"  {'yes' if after['met'] else 'NO'}",
-        f"first aggregate, cold 1M-record mirror: {cold['seconds']:.2f} s"
+        f"first aggregate, cold {results['records']:,}-record mirror: {cold['seconds']:.2f} s"
         f" ({cold['from_process_start']:.2f} s from process start; limit {COLD_LIMIT_S} s)",
         f"first answer after a restart with the mirror kept: {restart['seconds']:.3f} s"
         f" ({restart['from_process_start']:.2f} s from process start; limit {RESTART_LIMIT_S} s)",
