@@ -41,7 +41,7 @@ setup(
     description="A datastore for performance data: write JSON records, read aggregates.",
     packages=find_packages(exclude=["tests", "tests.*", "bench"]),
     include_package_data=True,
-    package_data={"backdrop": ["admin/templates/*.pt", "admin/static/*"]},
+    package_data={"backdrop": ["admin/templates/*.pt", "admin/static/*", "admin/static/vendor/*"]},
     zip_safe=False,
     python_requires=">=3.11",
     install_requires=requires,
