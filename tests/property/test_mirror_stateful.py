@@ -19,7 +19,8 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 from backdrop.mirror.engine import ColumnarMirror
 from backdrop.mirror.files import MirrorFiles
 from backdrop.periods import period_start
-from backdrop.query import Collect, Query
+from backdrop.query import Collect, Filter, Query, SortBy
+from backdrop.read.params import filter_values
 from backdrop.store.errors import BucketNotFound
 from backdrop.store.sqlite import SQLiteStore
 from tests.store.helpers import config, prepare
@@ -177,6 +178,16 @@ class MirrorFollowsTheStore(RuleBasedStateMachine):
             assert mirrored == answers(self.reader, bucket, query)
             assert typed(mirrored) == typed(answers(self.reader, bucket, query))
             assert mirrored == expected_groups(stored)
+            for other in (
+                Query(group_by=("k",), collect=COLLECTS[:2],
+                      sort_by=SortBy("n:sum", descending=True), limit=2),
+                Query(group_by=("k",), collect=(Collect("v", "max"),),
+                      sort_by=SortBy("v:max"), limit=1),
+                Query(group_by=("k",), sort_by=SortBy("_count", descending=True), limit=1),
+                Query(period="day", filters=(Filter("v", filter_values("v", "1")),)),
+                Query(group_by=("v",), filters=(Filter("k", filter_values("k", "1")),)),
+            ):
+                assert answers(self.mirror, bucket, other) == answers(self.reader, bucket, other)
             by_day = Query(period="day")
             days = defaultdict(int)
             for record in stored:
