@@ -1,6 +1,8 @@
 """``pserve ini/read.ini`` and ``pserve ini/write.ini`` as two real processes on one SQLite file."""
 import json
 import os
+import re
+import socket
 import subprocess
 import sys
 import time
@@ -33,13 +35,30 @@ def _wait_until_up(url, process):
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise AssertionError(f"{url}: server exited with {process.returncode}")
+            raise AssertionError(f"{url}: server exited with {process.returncode}:"
+                                 f" {process.stderr.read().decode(errors='replace')[-2000:]}")
         try:
             if _request("GET", url)[0] == 200:
                 return
         except OSError:
             time.sleep(0.1)
     raise AssertionError(f"{url} did not come up")
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _on_port(tmp_path, role, port):
+    """``ini/<role>.ini`` as it is, but listening on ``port`` (its own 303x may be taken)."""
+    text = (ROOT / "ini" / f"{role}.ini").read_text()
+    text = re.sub(r"listen = 127\.0\.0\.1:\d+", f"listen = 127.0.0.1:{port}", text)
+    text = text.replace("%(here)s", str(ROOT / "ini"))
+    path = tmp_path / f"{role}.ini"
+    path.write_text(text)
+    return path
 
 
 @pytest.fixture
@@ -49,17 +68,16 @@ def servers(tmp_path):
         "BACKDROP_STORE_URL": f"sqlite:///{tmp_path}/shared.db",
         "BACKDROP_ADMIN_TOKEN": ADMIN,
     }
-    processes = {
-        role: subprocess.Popen(
-            [str(PSERVE), str(ROOT / "ini" / f"{role}.ini")], env=env,
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        )
-        for role in ("read", "write")
-    }
+    ports = {"write": _free_port(), "read": _free_port()}
+    processes = {}
     try:
-        _wait_until_up("http://127.0.0.1:3038/_status", processes["read"])
-        _wait_until_up("http://127.0.0.1:3039/_status", processes["write"])
-        yield "http://127.0.0.1:3038", "http://127.0.0.1:3039"
+        for role in ("write", "read"):  # the writer makes the store, then the reader joins it
+            processes[role] = subprocess.Popen(
+                [str(PSERVE), str(_on_port(tmp_path, role, ports[role]))], env=env,
+                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            )
+            _wait_until_up(f"http://127.0.0.1:{ports[role]}/_status", processes[role])
+        yield f"http://127.0.0.1:{ports['read']}", f"http://127.0.0.1:{ports['write']}"
     finally:
         for process in processes.values():
             process.terminate()
