@@ -13,6 +13,7 @@ from datetime import datetime
 from .. import mixed
 from ..periods import PERIODS, epoch_micros, from_epoch_micros
 from ..query import Group
+from ..store.sqlite_query import window_conditions
 
 NUMERIC_PRIMITIVES = ("sum", "mean")
 PERIOD_COLUMNS = {name: name for name in PERIODS}  # SQL text comes from here, not the query
@@ -59,13 +60,7 @@ class MirrorQuery:
     def where(self):
         """Conditions and parameters for the window and filters; raises ``NoMatch``."""
         query = self.query
-        clauses, params = ["TRUE"], []
-        if query.start_at is not None:
-            clauses.append("ts >= ?")
-            params.append(epoch_micros(query.start_at))
-        if query.end_at is not None:
-            clauses.append("ts <= ?" if query.end_inclusive else "ts < ?")
-            params.append(epoch_micros(query.end_at))
+        clauses, params = window_conditions(query)
         for filter_ in query.filters:
             clause, values = self._filter(filter_)
             clauses.append(clause)

@@ -85,6 +85,22 @@ def _collected(primitive, row, alias, exact_sums):
     return decode(row[alias])
 
 
+def window_conditions(query):
+    """``(clauses, params)`` keeping a query's window on the ``ts`` column (epoch micros).
+
+    Shared by every SQL engine whose tables keep ``_timestamp`` as ``ts``: the
+    store's and the columnar mirror's.
+    """
+    clauses, params = ["TRUE"], []
+    if query.start_at is not None:
+        clauses.append("ts >= ?")
+        params.append(epoch_micros(query.start_at))
+    if query.end_at is not None:
+        clauses.append("ts <= ?" if query.end_inclusive else "ts < ?")
+        params.append(epoch_micros(query.end_at))
+    return clauses, params
+
+
 class NoMatch(Exception):
     """A filter or group key names a key no record has: nothing can match."""
 
@@ -104,13 +120,7 @@ class SQLQuery:
     def where(self):
         """Conditions and parameters for the window and filters; raises ``NoMatch``."""
         query = self.query
-        clauses, params = ["1"], []
-        if query.start_at is not None:
-            clauses.append("ts >= ?")
-            params.append(epoch_micros(query.start_at))
-        if query.end_at is not None:
-            clauses.append("ts <= ?" if query.end_inclusive else "ts < ?")
-            params.append(epoch_micros(query.end_at))
+        clauses, params = window_conditions(query)
         for filter_ in query.filters:
             column, values = self.column(filter_.field), self._filter_values(filter_)
             if column is None or not values:
