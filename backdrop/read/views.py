@@ -8,6 +8,7 @@ import hashlib
 import json
 from datetime import UTC, datetime
 
+import orjson
 from pyramid.response import Response
 from pyramid.view import view_config
 
@@ -65,8 +66,21 @@ def read(request):
     payload = {"data": rows}
     if not bucket.get("published", True):
         payload["warning"] = UNPUBLISHED_WARNING
-    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
-    return cached(request, body, "application/json", max_age)
+    return cached(request, json_body(payload), "application/json", max_age)
+
+
+def json_body(payload):
+    """Compact UTF-8 JSON; orjson writes a large answer several times faster.
+
+    orjson stops at 64-bit integers, and Python's ``json`` writes any integer
+    exactly, so an answer holding a larger one (an exact integer sum) is
+    written by ``json``.
+    """
+    try:
+        return orjson.dumps(payload)
+    except orjson.JSONEncodeError:
+        return json.dumps(payload, ensure_ascii=False, separators=(",", ":"),
+                          allow_nan=False).encode("utf-8")
 
 
 def cached(request, body, content_type, max_age):
