@@ -12,6 +12,7 @@ them faster than a copy could. The DuckDB file (one per process, in a
 folder next to the store file, see ``files``) keeps what was applied and
 the position it reached, so a restarted process only catches up.
 """
+import itertools
 import logging
 import secrets
 import threading
@@ -140,13 +141,9 @@ class ColumnarMirror:
             db.execute("DELETE FROM mirror_columns WHERE mtable = ?", (table,))
         for bucket, table, generation, written, removed, forgotten in db.execute(
                 "SELECT * FROM mirror_buckets").fetchall():
-            state = MirroredBucket(table, FeedPosition(generation, written, removed, forgotten),
-                                   tail_unknown=True)
-            for key, value_type, column in db.execute(
-                    "SELECT key, value_type, col FROM mirror_columns WHERE mtable = ?",
-                    (table,)).fetchall():
-                state.columns.setdefault(key, {})[value_type] = column
-            self._buckets[bucket] = state
+            self._buckets[bucket] = MirroredBucket(
+                table, FeedPosition(generation, written, removed, forgotten),
+                columns=_saved_columns(db, table), tail_unknown=True)
 
     @property
     def cursor(self):
@@ -233,40 +230,88 @@ class ColumnarMirror:
                     self.cursor.execute("SET memory_limit = ?", (self.config["memory_limit"],))
 
     def _apply(self, bucket, state, changes):
-        """Removals and new rows in one transaction: readers see all of it or none.
+        """Removals and new rows, committed so that readers see all of it or none.
 
         The common catch-up — only new rows, of known keys, in one append — is
         one ``INSERT``, atomic by itself, and leaves the saved position behind
         (for up to ``SAVE_POSITION_EVERY`` appends): rows past a saved position
         are dropped and read again when a process starts from the file, so
-        the position need not be written with every append.
+        the position need not be written with every append. A longer one
+        streams through in a transaction per append (``_apply_in_steps``):
+        the feed is never held whole in memory.
         """
         cursor = self.cursor
         columns = {key: dict(types) for key, types in state.columns.items()}
-        batches = list(_grouped(changes.batches))
-        if (not changes.removed and not state.tail_unknown and len(batches) <= 1
+        tables = _grouped(changes.batches)
+        first = next(tables, None)
+        second = next(tables, None) if first is not None else None
+        if (second is None and not changes.removed and not state.tail_unknown
                 and state.unsaved < SAVE_POSITION_EVERY
-                and all(_known(columns, batch) for batch in batches)):
-            for batch in batches:
-                self._append(cursor, state.table, columns, batch)
+                and (first is None or _known(columns, first))):
+            if first is not None:
+                self._append(cursor, state.table, columns, first)
             state.unsaved += 1
             return
+        if second is None:
+            self._apply_at_once(bucket, state, changes, columns, [first] if first else [])
+        else:
+            self._apply_in_steps(bucket, state, changes, columns,
+                                 itertools.chain([first, second], tables))
+
+    def _apply_at_once(self, bucket, state, changes, columns, tables):
+        cursor = self.cursor
         cursor.execute("BEGIN TRANSACTION")
         try:
-            if state.tail_unknown:
-                cursor.execute(f"DELETE FROM {state.table} WHERE seq > ?",
-                               (state.position.written,))
-            if changes.removed:
-                cursor.execute(f"DELETE FROM {state.table} WHERE seq IN"
-                               " (SELECT unnest(?::BIGINT[]))", (changes.removed,))
-            for batch in batches:
-                self._append(cursor, state.table, columns, batch)
+            self._remove(cursor, state, changes)
+            for table in tables:
+                self._append(cursor, state.table, columns, table)
             self._save_progress(cursor, bucket, changes.position)
             cursor.execute("COMMIT")
         except BaseException:
             _rollback(cursor)
             raise
         state.columns, state.unsaved, state.tail_unknown = columns, 0, False
+
+    def _apply_in_steps(self, bucket, state, changes, columns, tables):
+        """A long catch-up, one committed transaction per append, the position saved last.
+
+        Until the last commit the file holds rows past its saved position, as
+        after the one-``INSERT`` catch-up: a crash in between costs only
+        reading them again. Readers of this process wait on the bucket's lock,
+        so none sees a part. If a step fails, what the file holds is read back.
+        """
+        cursor = self.cursor
+        try:
+            cursor.execute("BEGIN TRANSACTION")
+            self._remove(cursor, state, changes)
+            cursor.execute("COMMIT")
+            for table in tables:
+                cursor.execute("BEGIN TRANSACTION")
+                self._append(cursor, state.table, columns, table)
+                cursor.execute("COMMIT")
+            self._save_progress(cursor, bucket, changes.position)
+        except BaseException:
+            _rollback(cursor)
+            self._reread(bucket, state)
+            raise
+        state.columns, state.unsaved, state.tail_unknown = columns, 0, False
+
+    @staticmethod
+    def _remove(cursor, state, changes):
+        if state.tail_unknown:
+            cursor.execute(f"DELETE FROM {state.table} WHERE seq > ?", (state.position.written,))
+        if changes.removed:
+            cursor.execute(f"DELETE FROM {state.table} WHERE seq IN"
+                           " (SELECT unnest(?::BIGINT[]))", (changes.removed,))
+
+    def _reread(self, bucket, state):
+        """``state`` as the file holds it, rows past the saved position untrusted."""
+        [(generation, written, removed, forgotten)] = self.cursor.execute(
+            "SELECT generation, written, removed, forgotten FROM mirror_buckets"
+            " WHERE bucket = ?", (bucket,)).fetchall()
+        state.position = FeedPosition(generation, written, removed, forgotten)
+        state.columns = _saved_columns(self.cursor, state.table)
+        state.unsaved, state.tail_unknown = 0, True
 
     @staticmethod
     def _save_progress(cursor, bucket, position):
@@ -497,6 +542,15 @@ def _table(batches):
                 table = table.append_column(name, pa.nulls(len(table), kind))
         tables.append(table.select(names))
     return pa.concat_tables(tables)
+
+
+def _saved_columns(db, table):
+    """``{key: {value_type: column}}`` of a mirror table, as its file records them."""
+    columns = {}
+    for key, value_type, column in db.execute(
+            "SELECT key, value_type, col FROM mirror_columns WHERE mtable = ?", (table,)).fetchall():
+        columns.setdefault(key, {})[value_type] = column
+    return columns
 
 
 def _layout(db):

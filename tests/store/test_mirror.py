@@ -454,3 +454,77 @@ def test_a_torn_mirror_file_starts_again(writer, reader):
         assert_agrees(again, reader, "b")
     finally:
         again.close()
+
+
+def _small_steps(monkeypatch):
+    """Feed chunks of 10 rows, one per append: a 100-row catch-up takes many steps."""
+    monkeypatch.setattr(sqlite_store, "FEED_CHUNK_ROWS", 10)
+    monkeypatch.setattr(mirror_engine, "BATCHES_PER_APPEND", 1)
+
+
+def test_a_long_catch_up_streams_the_feed(writer, reader, mirror, monkeypatch):
+    """Each append is made before the next part of the feed is read: memory stays bounded."""
+    make(writer, "b")
+    write(writer, "b", [{"_id": "up", "k": "a", "v": -1}])
+    assert_agrees(mirror, reader, "b")
+    _small_steps(monkeypatch)
+    write(writer, "b", [{"k": f"k{n % 7}", "v": n} for n in range(100)]
+          + [{"_id": "up", "k": "b", "v": 1.5, "late": True}])
+    read_ahead, real_append = [], ColumnarMirror._append
+    feed_changes = reader.feed_changes
+
+    def counting_feed(*args, **kwargs):
+        context = feed_changes(*args, **kwargs)
+        changes = context.__enter__()
+        batches = changes.batches
+
+        def counted():
+            for batch in batches:
+                read_ahead.append("batch")
+                yield batch
+        changes.batches = counted()
+
+        class Wrapped:
+            def __enter__(self):
+                return changes
+
+            def __exit__(self, *exc):
+                return context.__exit__(*exc)
+        return Wrapped()
+
+    def append(self, cursor, table, columns, batch):
+        read_ahead.append("append")
+        return real_append(self, cursor, table, columns, batch)
+
+    monkeypatch.setattr(reader, "feed_changes", counting_feed)
+    monkeypatch.setattr(ColumnarMirror, "_append", append)
+    assert_agrees(mirror, reader, "b")
+    assert read_ahead.count("append") == 11
+    # Never more than two parts read ahead of the appends made (the fast path looks at two).
+    for position in range(len(read_ahead)):
+        seen = read_ahead[:position + 1]
+        assert seen.count("batch") - seen.count("append") <= 2
+
+
+def test_a_long_catch_up_that_fails_part_way_is_read_back(writer, reader, mirror, monkeypatch):
+    """Steps already committed are kept or dropped by the file's saved position, never doubled."""
+    make(writer, "b")
+    write(writer, "b", [{"_id": "up", "k": "a", "v": -1}])
+    assert_agrees(mirror, reader, "b")
+    _small_steps(monkeypatch)
+    write(writer, "b", [{"k": f"k{n % 7}", "v": n, f"new{n // 30}": n} for n in range(100)]
+          + [{"_id": "up", "k": "b", "v": 1.5}])
+    real_append, calls = ColumnarMirror._append, []
+
+    def failing(self, cursor, table, columns, batch):
+        calls.append(1)
+        if len(calls) == 5:
+            raise duckdb.IOException("disk went away")
+        return real_append(self, cursor, table, columns, batch)
+
+    monkeypatch.setattr(ColumnarMirror, "_append", failing)
+    with pytest.raises(duckdb.IOException):
+        mirror.aggregate("b", Query(group_by=("k",)))
+    monkeypatch.setattr(ColumnarMirror, "_append", real_append)
+    assert_agrees(mirror, reader, "b", Query(group_by=("k",), collect=COLLECTS),
+                  *(Query(group_by=(f"new{n}",)) for n in range(4)))
