@@ -167,9 +167,15 @@ class MirrorCollector:
 
 
 def _records_behind(held, now):
+    """Records written since the mirror's position; at least 1 while removals are pending.
+
+    Removal positions number the store's removal log across every bucket,
+    so their difference is no count of this bucket's records.
+    """
     if held is None or held.generation != now.generation:
         return now.written
-    return (now.written - held.written) + (now.removed - held.removed)
+    behind = now.written - held.written
+    return behind if behind or now.removed == held.removed else 1
 
 
 def metrics_tween_factory(handler, registry):

@@ -137,6 +137,22 @@ def test_mirror_lag_and_catch_up_time_move(app, visits):
     assert value(after, "backdrop_mirror_catch_up_seconds_total") > 0
 
 
+def test_mirror_lag_counts_this_buckets_records_only(app, visits, make_bucket):
+    """Removals elsewhere move the store-wide removal log; they are not this bucket's lag."""
+    other = make_bucket("other")
+    weekly = "/visits?period=week&start_at=2024-01-01T00:00:00Z&end_at=2024-01-08T00:00:00Z"
+    first = [{**record, "_id": f"v{index}"} for index, record in enumerate(RECORDS)]
+    app.post_json("/visits", first, headers=_bearer(visits))
+    app.get(weekly)
+    for _ in range(5):  # each upsert replaces three rows of "other": fifteen removals
+        app.post_json("/other", [{**record, "_id": f"o{index}"} for index, record in enumerate(RECORDS)],
+                      headers=_bearer(other))
+    app.post_json("/visits", [{**first[0], "n": 9}], headers=_bearer(visits))
+    assert value(scrape(app), "backdrop_mirror_lag_records", bucket="visits") == 1
+    app.get(weekly)
+    app.post_json("/other", [{**RECORDS[0], "_id": "o0"}], headers=_bearer(other))
+    assert value(scrape(app), "backdrop_mirror_lag_records", bucket="visits") == 0
+
 def test_a_write_only_process_has_no_mirror_metrics(make_app):
     samples = scrape(make_app(**{"backdrop.roles": "write"}))
     assert not [name for name, _ in samples if name.startswith("backdrop_mirror_")]
