@@ -116,7 +116,12 @@ class ColumnarMirror:
             with self._opening:
                 if self._database is None:
                     database = self.files.connect(self.config)
-                    self._load(database)
+                    try:
+                        self._load(database)
+                    except BaseException:  # let the slot go: the next try may take it again
+                        database.close()
+                        self.files.release()
+                        raise
                     self._database = database
         return self._database
 

@@ -528,3 +528,24 @@ def test_a_long_catch_up_that_fails_part_way_is_read_back(writer, reader, mirror
     monkeypatch.setattr(ColumnarMirror, "_append", real_append)
     assert_agrees(mirror, reader, "b", Query(group_by=("k",), collect=COLLECTS),
                   *(Query(group_by=(f"new{n}",)) for n in range(4)))
+
+
+def test_a_failed_open_lets_its_slot_go(writer, reader, monkeypatch):
+    """A mirror whose file could not be read keeps no slot: the next try opens the same one."""
+    make(writer, "b")
+    write(writer, "b", [{"k": "a", "v": 1}])
+    mirror = ColumnarMirror(reader, MirrorFiles(MirrorFiles.beside(reader)))
+    real_load = ColumnarMirror._load
+
+    def failing_load(self, db):
+        raise duckdb.IOException("disk went away")
+
+    monkeypatch.setattr(ColumnarMirror, "_load", failing_load)
+    with pytest.raises(duckdb.IOException):
+        mirror.aggregate("b", Query(group_by=("k",)))
+    monkeypatch.setattr(ColumnarMirror, "_load", real_load)
+    try:
+        assert_agrees(mirror, reader, "b")
+        assert mirror.files.path.endswith("/0.duckdb")
+    finally:
+        mirror.close()
