@@ -3,13 +3,15 @@
 A writer ``SQLiteStore`` and a reader ``SQLiteStore`` share one file, as a
 write process and a read process would; the reader's ``ColumnarMirror``
 answers. After any sequence of inserts, upserts, capped inserts,
-replace-alls and bucket delete/re-creates, every aggregate the mirror gives
+replace-alls, bucket delete/re-creates, reader restarts and reads from
+several threads at once, every aggregate the mirror gives
 equals the store's own answer (values and types) and a plain-Python
 computation over a model of what should be stored.
 """
 import shutil
 import tempfile
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 from hypothesis import settings
@@ -160,6 +162,28 @@ class MirrorFollowsTheStore(RuleBasedStateMachine):
         bucket = data.draw(st.sampled_from(sorted(self.model)))
         self.writer.delete_bucket(bucket)
         del self.model[bucket]
+
+    @rule()
+    def restart_reader(self):
+        """A read process stopped and started again: it keeps its mirror file and catches up."""
+        self.mirror.close()
+        self.reader.close()
+        self.reader = SQLiteStore(f"sqlite:///{self.folder}/store.db")
+        self.mirror = ColumnarMirror(self.reader, MirrorFiles(f"{self.folder}/store.db.mirror"))
+
+    @precondition(lambda self: self.model)
+    @rule(data=st.data(), batch=records)
+    def write_then_read_from_threads(self, data, batch):
+        """Several read threads meet one catch-up: each answer includes the write, none doubles it."""
+        bucket = data.draw(st.sampled_from(sorted(self.model)))
+        batch = prepared(batch)
+        self.writer.insert(bucket, batch, capped_size=self.model[bucket]["capped"])
+        self._store_model(bucket, batch)
+        query = Query(group_by=("k",), collect=COLLECTS)
+        with ThreadPoolExecutor(max_workers=3) as pool:
+            results = list(pool.map(lambda _: answers(self.mirror, bucket, query), range(3)))
+        expected = answers(self.reader, bucket, query)
+        assert results == [expected] * 3
 
     @invariant()
     def every_answer_agrees(self):
