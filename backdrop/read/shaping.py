@@ -32,13 +32,26 @@ class Collected:
             if isinstance(value, float) and not math.isfinite(value):
                 value = None  # a mean or sum past the float range: JSON has no Infinity
             if value is not None:
-                value = collector.finish(value)
+                value = collector.finish(unsigned_zero(value))
             for label in spec.labels:
                 named[label] = value
         return named
 
     def empty(self):
         return {label: None for spec, _, _ in self.items for label in spec.labels}
+
+
+def unsigned_zero(value):
+    """``-0.0`` shown as ``0.0`` (in a list too): it equals 0.0, and engines disagree on its sign."""
+    if isinstance(value, float):
+        return value + 0.0
+    if isinstance(value, list):
+        return [unsigned_zero(member) for member in value]
+    return value
+
+
+def _labels(group_by, keys):
+    return {name: unsigned_zero(key) for name, key in zip(group_by, keys, strict=True)}
 
 
 def raw_rows(records):
@@ -62,7 +75,7 @@ def group_rows(groups, group_by, collected):
     """One row per group: keys, ``_count`` and collected values."""
     return [
         {
-            **dict(zip(group_by, group.keys, strict=True)),
+            **_labels(group_by, group.keys),
             "_count": group.count,
             **collected.values(group.values),
         }
@@ -105,7 +118,7 @@ def period_group_rows(totals, groups, periods, period, group_by, collected):
     for total in totals:
         in_periods = by_keys.get(total.keys, [])
         rows.append({
-            **dict(zip(group_by, total.keys, strict=True)),
+            **_labels(group_by, total.keys),
             "_count": total.count,
             "_group_count": sum(1 for group in in_periods if group.count),
             **collected.values(total.values),

@@ -142,3 +142,15 @@ def test_integer_sums_past_64_bits_are_answered(app, load):
                  for day in (1, 2, 3)])
     [row] = app.get("/big?group_by=k&collect=n:sum").json["data"]
     assert abs(row["n:sum"] - 3 * 2**62) < 2**12
+
+
+def test_negative_zero_reads_as_zero_on_every_engine(app, load):
+    """-0.0 equals 0.0; SQLite kept its sign as a label and lost it in a set, DuckDB the reverse."""
+    load("zeros", [{"k": -0.0, "v": -0.0}, {"k": "x", "v": -0.0}, {"k": "x", "v": -0.0}],
+         bucket_type="custom")
+    response = app.get("/zeros?group_by=k&collect=v:set&collect=v:max&collect=v:min")
+    assert b"-0.0" not in response.body
+    assert response.json["data"] == [
+        {"k": 0.0, "_count": 1, "v:set": [0.0], "v:max": 0.0, "v:min": 0.0},
+        {"k": "x", "_count": 2, "v:set": [0.0], "v:max": 0.0, "v:min": 0.0},
+    ]
