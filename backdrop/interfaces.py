@@ -131,6 +131,27 @@ class IStore(IQueryEngine):
     def replace_all(bucket, records):
         """Atomically replace every record of ``bucket``; return the number stored."""
 
+    def delete_records(bucket, query):
+        """Delete every record matching ``query``'s window and filters, atomically.
+
+        The read API's meaning exactly (``start_at``, ``end_at``,
+        ``end_inclusive``, ``filters``, ``prefix_filters``; grouping, sorting
+        and limits are ignored). Returns the number deleted; ``last_updated``
+        moves only when that is more than 0. Raises ``BucketNotFound``.
+        """
+
+    def update_records(bucket, ids, revise):
+        """Replace the stored records ``ids`` with ``revise(stored)``, atomically.
+
+        ``stored`` maps each ``_id`` to its record as ``raw`` returns it, read
+        inside the write, so no other write lands between the read and the
+        replacement; ``revise`` returns the prepared records to store in their
+        place (upserted by ``_id``, so they take a new write position). Raises
+        ``RecordNotFound`` naming the first ``_id`` not stored, and lets
+        whatever ``revise`` raises through; either way nothing is written.
+        Returns the number stored.
+        """
+
     def count(bucket):
         """Number of records in ``bucket``."""
 

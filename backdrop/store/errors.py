@@ -52,3 +52,11 @@ class AnswerTooLarge(StoreError):
 
     The message says what to narrow; it is fit to show the client (a 400).
     """
+
+
+class RecordNotFound(StoreError):
+    """A record an update names by ``_id`` is not stored; nothing was written."""
+
+    def __init__(self, record_id):
+        super().__init__(f'no record with _id "{record_id}" is stored in this bucket')
+        self.record_id = record_id

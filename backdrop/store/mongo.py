@@ -48,6 +48,7 @@ from .errors import (
     BucketNotFound,
     DataGroupClash,
     NonNumericCollect,
+    RecordNotFound,
     StoreUnavailable,
 )
 from .mongo_collections import LIVE, STAGING, RecordCollections
@@ -470,6 +471,53 @@ class MongoStore:
                 self._collections.abandon(bucket, staging)
         except (PyMongoError, StoreUnavailable):
             pass  # the next replace-all of this bucket drops it
+
+    # -- deletes and updates (SPEC 2.1 DELETE and PATCH) -------------------------
+    @_bounded("write")
+    def delete_records(self, bucket, query):
+        """One ``delete_many`` with the read query's ``$match``, in a transaction where
+        there are transactions: on a sharded cluster ``mongos`` sends it to every
+        shard, and readers see all of it deleted or none."""
+        self._check_name(bucket)
+        self._writable_topology()
+        where = mq.match(query)
+
+        def write(session):
+            collection = self._db[self._live_name(bucket, session)]
+            return collection.delete_many(where, session=session).deleted_count
+
+        deleted = self._atomically(write)
+        if deleted:
+            self._state.touch(bucket, _now())
+        return deleted
+
+    @_bounded("write")
+    def update_records(self, bucket, ids, revise):
+        """Read, revise and upsert inside one transaction (snapshot reads, so a write
+        landing between the read and the upsert aborts and retries it)."""
+        self._check_name(bucket)
+        ids = list(dict.fromkeys(ids))
+        if not ids:
+            self._live_name(bucket)
+            return 0
+        self._writable_topology()
+        now = _now()
+        first = self._state.reserve(bucket, len(ids))
+
+        def write(session):
+            collection = self._db[self._live_name(bucket, session)]
+            found = collection.find({"_id": {"$in": ids}}, session=session)
+            stored = {document["_id"]: mq.record_from_document(document) for document in found}
+            missing = next((record_id for record_id in ids if record_id not in stored), None)
+            if missing is not None:
+                raise RecordNotFound(missing)
+            documents = _stamped(_documents(revise(stored)), first, now)
+            self._upsert(collection, documents, session)
+            return len(documents)
+
+        count = self._atomically(write)
+        self._state.touch(bucket, now)
+        return count
 
     @_bounded("read")
     def count(self, bucket):

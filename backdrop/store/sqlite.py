@@ -37,7 +37,15 @@ from ..interfaces import IChangeFeed, IStore
 from ..periods import epoch_micros, from_epoch_micros, period_starts_micros, periods_between, shift
 from ..query import value_order
 from ..records import DATETIME_FIELDS
-from .errors import BucketExists, BucketNotFound, DataGroupClash, NonNumericCollect, RecordsRefused, StoreFull
+from .errors import (
+    BucketExists,
+    BucketNotFound,
+    DataGroupClash,
+    NonNumericCollect,
+    RecordNotFound,
+    RecordsRefused,
+    StoreFull,
+)
 from .sqlite_layout import ensure_layout
 from .sqlite_query import FALSE, NUMERIC_PRIMITIVES, TRUE, NoMatch, SQLQuery
 
@@ -46,6 +54,8 @@ BUSY_TIMEOUT_MS = 30_000
 MAX_KEYS = 1_900
 # Period queries run one statement per period up to this many periods.
 MAX_PERIOD_STATEMENTS = 2_000
+# Ids looked up per statement by an update (SQLite binds at most 32,766 values).
+ID_CHUNK = 500
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS buckets (
@@ -424,6 +434,41 @@ class SQLiteStore:
     def _forget_columns(self, table):
         with self._columns_lock:
             self._columns.pop(table, None)
+
+    # -- deletes and updates (SPEC 2.1 DELETE and PATCH) -------------------------
+    def delete_records(self, bucket, query):
+        """One ``DELETE`` with the read query's conditions; the trigger logs each row in the feed."""
+        with self._write() as db:
+            table, last_seq = self._write_position(db, bucket)
+            try:
+                clauses, params = self._sql(table, query).where()
+            except NoMatch:
+                return 0
+            deleted = db.execute(f"DELETE FROM {table} WHERE {' AND '.join(clauses)}", params).rowcount
+            if deleted:
+                self._touch(db, table, last_seq)
+                _prune_removals(db, table)
+        return deleted
+
+    def update_records(self, bucket, ids, revise):
+        with self._write() as db:
+            table, last_seq = self._write_position(db, bucket)
+            stored = {}
+            ids = list(dict.fromkeys(ids))
+            for start in range(0, len(ids), ID_CHUNK):
+                chunk = ids[start:start + ID_CHUNK]
+                rows = db.execute(
+                    f"SELECT id, data, ts FROM {table} WHERE id IN ({', '.join(['?'] * len(chunk))})",
+                    chunk,
+                )
+                stored.update((record_id, _load_record(data, ts)) for record_id, data, ts in rows)
+            missing = next((record_id for record_id in ids if record_id not in stored), None)
+            if missing is not None:
+                raise RecordNotFound(missing)
+            records = revise(stored)
+            self._touch(db, table, self._insert_rows(db, table, records, last_seq))
+            _prune_removals(db, table)
+        return len(records)
 
     def count(self, bucket):
         table = self._table(bucket)
