@@ -15,6 +15,7 @@ COMMAND_MODULES = (
     "backdrop.cli.buckets",
     "backdrop.cli.users",
     "backdrop.cli.records",
+    "backdrop.cli.deletes",
     "backdrop.cli.mongodb",
     "backdrop.cli.backup",
     "backdrop.cli.migrate",
