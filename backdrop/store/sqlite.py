@@ -451,10 +451,13 @@ class SQLiteStore:
         return deleted
 
     def update_records(self, bucket, ids, revise):
+        ids = list(dict.fromkeys(ids))
+        if not ids:  # nothing written: last_updated stays as it was
+            self._table(bucket)
+            return 0
         with self._write() as db:
             table, last_seq = self._write_position(db, bucket)
             stored = {}
-            ids = list(dict.fromkeys(ids))
             for start in range(0, len(ids), ID_CHUNK):
                 chunk = ids[start:start + ID_CHUNK]
                 rows = db.execute(
