@@ -142,6 +142,8 @@ class SQLiteStore:
         connection.execute("PRAGMA journal_mode = WAL")
         connection.execute("PRAGMA synchronous = FULL")
         connection.execute("PRAGMA foreign_keys = ON")
+        # Deleted rows are overwritten with zeros, not left in free pages (erasure requests).
+        connection.execute("PRAGMA secure_delete = ON")
         # Rows an upsert replaces fire the removals trigger too (the change feed).
         connection.execute("PRAGMA recursive_triggers = ON")
         return connection

@@ -94,3 +94,25 @@ def test_a_deleted_record_is_gone_from_every_read_path(make_app, store_url, tmp_
         assert code == 0 and SECRET not in exported and "keep-1" in exported
         code, exported, _ = run(capsys, "export", str(ROOT / "development.ini"), "people", "--format", "csv")
         assert code == 0 and SECRET not in exported and "Carol" in exported
+
+
+def test_nothing_of_a_deleted_record_stays_in_the_store_file(make_app, db_path):
+    """SQLite overwrites deleted rows (``secure_delete``), so after a checkpoint neither the
+    file nor its WAL holds the record's bytes. (The mirror's DuckDB file may: docs/stores.md.)"""
+    app = make_app(**{"backdrop.roles": "write", "backdrop.read_engine": "store"})
+    registry = app.app.registry
+    from backdrop.buckets import new_config
+
+    config, token = new_config("people", {}, registry["backdrop.plugins"])
+    store = registry["backdrop.store"]
+    store.create_bucket(config)
+    app.post_json("/people", RECORDS, headers=bearer(token))
+    app.delete(f"/people?filter_by=person:{quote(SECRET)}", headers=bearer(token))
+    assert store.db.execute("PRAGMA secure_delete").fetchone() == (1,)
+
+    store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    for path in db_path.parent.glob(db_path.name + "*"):
+        if path.is_file():
+            assert SECRET.encode() not in path.read_bytes(), path
+    assert store.count("people") == 2
