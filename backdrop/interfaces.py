@@ -152,8 +152,9 @@ class IStore(IQueryEngine):
         Returns the number stored.
         """
 
-    def count(bucket):
-        """Number of records in ``bucket``."""
+    def count(bucket, query=None):
+        """Number of records in ``bucket``, or of those matching ``query``'s window and
+        filters (what ``delete_records`` would delete)."""
 
     def last_updated(bucket):
         """UTC datetime of the newest write to ``bucket``, or None if never written."""

@@ -9,7 +9,6 @@ import sys
 from webob.multidict import MultiDict
 
 from ..deletes import delete_query
-from ..query import Query
 from ..read.params import ParamError
 from . import add_command
 
@@ -23,13 +22,6 @@ def _parameters(args):
     if args.inclusive:
         pairs.append(("inclusive", "true"))
     return MultiDict(pairs)
-
-
-def _matching(store, bucket, query):
-    """How many records ``query`` selects: one count by the store, no records loaded."""
-    selection = Query(start_at=query.start_at, end_at=query.end_at, end_inclusive=query.end_inclusive,
-                      filters=query.filters, prefix_filters=query.prefix_filters)
-    return sum(group.count for group in store.aggregate(bucket, selection))
 
 
 def _confirmed(count, bucket):
@@ -49,7 +41,7 @@ def delete_records(args, env):
     except ParamError as error:
         print(f"backdrop: {error}", file=sys.stderr)
         return 2
-    count = _matching(env.store, args.bucket, query)
+    count = env.store.count(args.bucket, query)
     print(f"{count} records of {args.bucket} match")
     if count and not args.yes and not _confirmed(count, args.bucket):
         print("Nothing deleted")

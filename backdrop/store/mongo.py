@@ -520,8 +520,9 @@ class MongoStore:
         return count
 
     @_bounded("read")
-    def count(self, bucket):
-        return self._reading(bucket, lambda records: records.count_documents({}))
+    def count(self, bucket, query=None):
+        where = {} if query is None else mq.match(query)
+        return self._reading(bucket, lambda records: records.count_documents(where))
 
     @_bounded("read")
     def field_names(self, bucket):

@@ -475,9 +475,16 @@ class SQLiteStore:
             _prune_removals(db, table)
         return len(records)
 
-    def count(self, bucket):
+    def count(self, bucket, query=None):
         table = self._table(bucket)
-        return self.db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+        if query is None:
+            return self.db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+        try:
+            clauses, params = self._sql(table, query).where()
+        except NoMatch:
+            return 0
+        return self.db.execute(
+            f"SELECT COUNT(*) FROM {table} WHERE {' AND '.join(clauses)}", params).fetchone()[0]
 
     def field_names(self, bucket):
         columns = self._known_columns(self._table(bucket), refresh=True)

@@ -39,6 +39,7 @@ def remaining(store):
 ])
 def test_delete_records_takes_what_raw_returns(visits, query, deleted):
     assert ids(visits.raw("visits", query)) == deleted
+    assert visits.count("visits", query) == len(deleted)
 
     assert visits.delete_records("visits", query) == len(deleted)
 
