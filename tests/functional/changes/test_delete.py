@@ -39,6 +39,7 @@ def test_one_record_by_id(app, visits):
     "start_at=2024-01-02T01:00:00%2B01:00&end_at=2024-01-04T00:00:00 00:00",
     "filter_by=_timestamp:2024-01-03T00:00:00Z",
     "filter_by=browser:Firefox&start_at=2024-01-02T00:00:00Z&end_at=2024-01-05T00:00:00Z",
+    "start_at=0001-01-01T00:00:00Z&end_at=2024-01-03T00:00:00Z",  # "everything before"
     "filter_by=nobody:1",
     "filter_by=browser:Safari",
 ])
