@@ -3,8 +3,9 @@
 A writer ``SQLiteStore`` and a reader ``SQLiteStore`` share one file, as a
 write process and a read process would; the reader's ``ColumnarMirror``
 answers. After any sequence of inserts, upserts, capped inserts,
-replace-alls, bucket delete/re-creates, reader restarts and reads from
-several threads at once, every aggregate the mirror gives
+replace-alls, record deletes and updates (``DELETE``, ``PATCH``), bucket
+delete/re-creates, reader restarts and reads from several threads at once,
+every aggregate the mirror gives
 equals the store's own answer (values and types) and a plain-Python
 computation over a model of what should be stored.
 """
@@ -155,6 +156,41 @@ class MirrorFollowsTheStore(RuleBasedStateMachine):
         capped, self.model[bucket]["capped"] = self.model[bucket]["capped"], None
         self._store_model(bucket, batch)
         self.model[bucket]["capped"] = capped
+
+    @precondition(lambda self: self.model)
+    @rule(data=st.data(), key=st.sampled_from(["p", "1", "true", "2.0"]),
+          window=st.one_of(st.none(), st.tuples(st.integers(0, 3 * 24), st.integers(0, 24))))
+    def delete_records(self, data, key, window):
+        """``DELETE`` by a ``filter_by=k:<key>`` and/or a window (SPEC 2.1)."""
+        bucket = data.draw(st.sampled_from(sorted(self.model)))
+        by_key = data.draw(st.booleans()) or window is None
+        filters = (Filter("k", filter_values("k", key)),) if by_key else ()
+        start = end = None
+        if window is not None:
+            start = START + timedelta(hours=window[0])
+            end = start + timedelta(hours=window[1])
+        deleted = self.writer.delete_records(bucket, Query(start_at=start, end_at=end, filters=filters))
+        stored = self.model[bucket]["records"]
+        matching = [record_id for record_id, record in stored.items()
+                    if (not filters or any(_kind(value) == _kind(record["k"]) and value == record["k"]
+                                           for value in filters[0].values))
+                    and (start is None or (record.get("_timestamp") is not None
+                                           and start <= record["_timestamp"] < end))]
+        assert deleted == len(matching)
+        for record_id in matching:
+            del stored[record_id]
+
+    @precondition(lambda self: any(self.model[bucket]["records"] for bucket in self.model))
+    @rule(data=st.data(), value=values)
+    def update_records(self, data, value):
+        """``PATCH`` of one record's ``v``: it takes the newest write position."""
+        bucket = data.draw(st.sampled_from(sorted(b for b in self.model if self.model[b]["records"])))
+        stored = self.model[bucket]["records"]
+        record_id = data.draw(st.sampled_from(sorted(stored)))
+        revised = {**stored[record_id], "v": value}
+        self.writer.update_records(bucket, [record_id], lambda found: [revised])
+        del stored[record_id]
+        stored[record_id] = revised
 
     @precondition(lambda self: self.model)
     @rule(data=st.data())
