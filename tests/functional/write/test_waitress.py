@@ -1,4 +1,4 @@
-"""A chunked body through a real waitress server is held to the body limit too."""
+"""A chunked body through a real waitress server is held to the body limit too (POST and PATCH)."""
 import http.client
 import json
 import threading
@@ -6,7 +6,7 @@ import threading
 import pytest
 from waitress.server import create_server
 
-from .helpers import event
+from .helpers import event, records, snapshot
 
 
 @pytest.fixture
@@ -21,10 +21,10 @@ def served(make_app):
     thread.join(timeout=5)
 
 
-def _chunked_post(port, token, chunks):
+def _chunked_post(port, token, chunks, method="POST"):
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
-        connection.putrequest("POST", "/seeded")
+        connection.putrequest(method, "/seeded")
         connection.putheader("Authorization", f"Bearer {token}")
         connection.putheader("Content-Type", "application/json")
         connection.putheader("Transfer-Encoding", "chunked")
@@ -53,3 +53,32 @@ def test_chunked_body_under_the_limit_is_stored(served, store, seeded):
     status, _, payload = _chunked_post(served, seeded, [body[:20], body[20:]])
     assert (status, payload) == (200, {"status": "ok", "count": 2})
     assert store.count("seeded") == 4
+
+
+def test_a_chunked_patch_over_the_limit_is_413_and_changes_nothing(served, store, seeded):
+    before = snapshot(store, "seeded")
+    body = json.dumps([{"_id": "one", "pad": "x" * 100}] * 20).encode()
+    chunks = [body[i:i + 256] for i in range(0, len(body), 256)]
+    status, content_type, payload = _chunked_post(served, seeded, chunks, method="PATCH")
+    assert (status, payload["status"]) == (413, "error")
+    assert payload["message"] == "Request body is larger than the limit of 1000 bytes"
+    assert snapshot(store, "seeded") == before
+
+
+def test_a_chunked_patch_under_the_limit_is_applied(served, store, seeded):
+    body = json.dumps({"_id": "one", "n": 10}).encode()
+    status, _, payload = _chunked_post(served, seeded, [body[:8], body[8:]], method="PATCH")
+    assert (status, payload) == (200, {"status": "ok", "count": 1})
+    assert {record["_id"]: record["n"] for record in records(store, "seeded")} == {"one": 10, "two": 2}
+
+
+def test_a_delete_over_http(served, store, seeded):
+    connection = http.client.HTTPConnection("127.0.0.1", served, timeout=30)
+    try:
+        connection.request("DELETE", "/seeded?filter_by=n:2", headers={"Authorization": f"Bearer {seeded}"})
+        response = connection.getresponse()
+        assert (response.status, json.loads(response.read())) == (200, {"status": "ok", "count": 1})
+        assert response.getheader("Cache-Control") == "no-cache"
+    finally:
+        connection.close()
+    assert [record["_id"] for record in records(store, "seeded")] == ["one"]
