@@ -10,10 +10,9 @@ from datetime import datetime
 
 from .. import mixed
 from ..periods import PERIODS, epoch_micros, from_epoch_micros
-from ..query import Group
+from ..query import NUMERIC_PRIMITIVES, Group, percentile_fraction
 
 TRUE, FALSE = b"\x01", b"\x00"
-NUMERIC_PRIMITIVES = ("sum", "mean")
 FIXED_COLUMNS = {"_id": "id", "_timestamp": "ts"}
 PERIOD_COLUMNS = {name: name for name in PERIODS}  # SQL text comes from here, not the query
 
@@ -49,6 +48,12 @@ def _aggregate(primitive, column, alias, exact_sums):
         return [(f"AVG({column})", alias)]
     if primitive == "count":
         return [(f"COUNT({column})", alias)]
+    if primitive == "distinct":
+        # SQLite compares an integer and a real as numbers (1 = 1.0); booleans are BLOBs.
+        return [(f"COUNT(DISTINCT {column})", alias)]
+    fraction = percentile_fraction(primitive)
+    if fraction is not None:
+        return [(_percentile(column, alias, fraction), alias)]
     if primitive in ("min", "max"):
         function = primitive.upper()
         # The integer extreme too: an integer wins a tie with an equal float.
@@ -64,6 +69,39 @@ def _aggregate(primitive, column, alias, exact_sums):
              f" FILTER (WHERE typeof({column}) = 'blob')", f"{alias}b"),
         ]
     raise ValueError(f"unknown primitive {primitive!r}")
+
+
+def _numeric(column):
+    return f"CASE WHEN typeof({column}) IN ('integer', 'real') THEN {column} END"
+
+
+def _percentile(column, alias, fraction):
+    """PostgreSQL's ``percentile_cont`` over the ranks ``r<alias>`` of ``_ranked``.
+
+    Rank position ``(n - 1) * fraction`` (n numbers in the group); the values
+    at the closest ranks ``lo`` and ``hi``, as REALs; ``lo + (hi - lo) * d``
+    where ``d`` is the position's fraction: the arithmetic every engine does.
+    """
+    position = f"((c{alias} - 1) * {fraction!r})"
+    floor = f"CAST({position} AS INTEGER)"
+    lo = f"MAX(CASE WHEN r{alias} = {floor} + 1 THEN CAST({column} AS REAL) END)"
+    hi = f"MAX(CASE WHEN r{alias} = {floor} + 2 THEN CAST({column} AS REAL) END)"
+    frac = f"MAX({position} - {floor})"
+    return f"CASE WHEN {frac} = 0 THEN {lo} ELSE {lo} + ({hi} - {lo}) * {frac} END"
+
+
+def _ranked(table, clauses, partition, percentiles):
+    """The matching rows with, per percentile collect, each number's rank and the count.
+
+    ``percentiles`` is ``[(alias, column)]``; ranks count numbers only, from 1.
+    """
+    over = f"PARTITION BY {', '.join(partition)}" if partition else ""
+    windows = []
+    for alias, column in percentiles:
+        windows.append(f"row_number() OVER ({over} ORDER BY {_numeric(column)} NULLS LAST)"
+                       f" AS r{alias}")
+        windows.append(f"COUNT({_numeric(column)}) OVER ({over}) AS c{alias}")
+    return f"(SELECT *, {', '.join(windows)} FROM {table} WHERE {' AND '.join(clauses)})"
 
 
 def _collected(primitive, row, alias, exact_sums):
@@ -108,11 +146,13 @@ class NoMatch(Exception):
 class SQLQuery:
     """The SQL of one query. ``column_for(key)`` gives a key's column or None."""
 
-    def __init__(self, table, query, column_for):
+    def __init__(self, table, query, column_for, period_micros=None):
         self.table = table
         self.query = query
         self.column_for = column_for
         self.exact_sums = False
+        # A slice that is one local period (``query.local_periods``): its start, a constant.
+        self.period_micros = period_micros
 
     def column(self, key):
         return FIXED_COLUMNS.get(key) or self.column_for(key)
@@ -174,6 +214,10 @@ class SQLQuery:
                 raise NoMatch
             keys.append(column)
         period = [PERIOD_COLUMNS[self.query.period]] if self.query.period else []
+        if self.query.local_periods:
+            if self.period_micros is None:
+                raise ValueError("local periods are answered one slice per period")
+            period = []
         return keys, period, [f"{column} IS NOT NULL" for column in keys + period]
 
     def aggregate(self, exact_sums=False):
@@ -193,14 +237,22 @@ class SQLQuery:
         selects += [f"MAX(typeof({column}) = 'integer') AS ki{index}"
                     for index, column in enumerate(keys)]
         selects += [f"{column} AS p" for column in period] + ["COUNT(*) AS n"]
+        if self.period_micros is not None:
+            selects.append(f"{int(self.period_micros)} AS p")
+        percentiles = []
         for index, collect in enumerate(query.collect):
             column = self.column_for(collect.field) or "NULL"
             selects += [f"{expression} AS {alias}" for expression, alias in _aggregate(
                 collect.primitive, column, f"v{index}", exact_sums)]
             if collect.primitive in NUMERIC_PRIMITIVES:
                 selects.append(f"SUM(typeof({column}) IN ('text', 'blob')) AS x{index}")
+            if percentile_fraction(collect.primitive) is not None:
+                percentiles.append((f"v{index}", column))
         aliases = [f"k{index}" for index in range(len(keys))] + (["p"] if period else [])
-        sql = f"SELECT {', '.join(selects)} FROM {self.table} WHERE {' AND '.join(clauses)}"
+        source, where = self.table, " AND ".join(clauses)
+        if percentiles:
+            source, where = _ranked(self.table, clauses, keys + period, percentiles), "TRUE"
+        sql = f"SELECT {', '.join(selects)} FROM {source} WHERE {where}"
         if aliases:
             sql += f" GROUP BY {', '.join(aliases)}"
         order = self._group_order(aliases)
