@@ -248,7 +248,9 @@ class SQLQuery:
                 selects.append(f"SUM(typeof({column}) IN ('text', 'blob')) AS x{index}")
             if percentile_fraction(collect.primitive) is not None:
                 percentiles.append((f"v{index}", column))
-        aliases = [f"k{index}" for index in range(len(keys))] + (["p"] if period else [])
+        # A slice's constant ``p`` is grouped too: no row at all for an empty period.
+        grouped_period = period or self.period_micros is not None
+        aliases = [f"k{index}" for index in range(len(keys))] + (["p"] if grouped_period else [])
         source, where = self.table, " AND ".join(clauses)
         if percentiles:
             source, where = _ranked(self.table, clauses, keys + period, percentiles), "TRUE"
