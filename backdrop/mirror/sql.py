@@ -14,6 +14,7 @@ from .. import mixed
 from ..periods import PERIODS, epoch_micros, from_epoch_micros, query_period_starts
 from ..query import NUMERIC_PRIMITIVES, Group, percentile_fraction
 from ..store.sqlite_query import window_conditions
+
 PERIOD_COLUMNS = {name: name for name in PERIODS}  # SQL text comes from here, not the query
 TYPE_SUFFIXES = {"int": "i", "float": "f", "str": "s", "bool": "b"}
 # A float is an integer label when integral and inside BIGINT's range.
