@@ -13,7 +13,7 @@ from datetime import datetime
 from .. import mixed
 from ..periods import PERIODS, epoch_micros, from_epoch_micros, query_period_starts
 from ..query import NUMERIC_PRIMITIVES, Group, percentile_fraction
-from ..store.sqlite_query import window_conditions
+from ..store.sqlite_query import percentile_expression, ranked_source, window_conditions
 
 PERIOD_COLUMNS = {name: name for name in PERIODS}  # SQL text comes from here, not the query
 TYPE_SUFFIXES = {"int": "i", "float": "f", "str": "s", "bool": "b"}
@@ -118,7 +118,7 @@ class MirrorQuery:
         Periods of another time zone than UTC come from an ``ASOF JOIN`` of each
         record's ``ts`` with the local period starts (``query_period_starts``,
         bound as one list). Percentiles rank each group's numbers with window
-        functions in a subquery (``_ranked``).
+        functions in a subquery (``ranked_source``, shared with the SQLite store).
         """
         query = self.query
         clauses, params = self.where()
@@ -153,7 +153,7 @@ class MirrorQuery:
                 percentiles.append((f"v{index}", _number_of(typed)))
         where = " AND ".join(clauses)
         if percentiles:
-            source, where = _ranked(source, where, partition, percentiles), "TRUE"
+            source, where = ranked_source(source, where, partition, percentiles), "TRUE"
         sql = (
             f"SELECT {', '.join(f'{expression} AS {alias}' for expression, alias, _ in selects)}"
             f" FROM {source} WHERE {where}"
@@ -319,29 +319,8 @@ def _number_of(typed):
     return _number(f"{typed.i}::DOUBLE" if typed.i else None, typed.f) or "NULL::DOUBLE"
 
 
-def _ranked(source, where, partition, percentiles):
-    """The matching rows with, per percentile collect, each number's rank and the count.
-
-    ``percentiles`` is ``[(alias, number expression)]``; ranks count numbers only, from 1.
-    """
-    over = f"PARTITION BY {', '.join(partition)}" if partition else ""
-    windows = []
-    for alias, number in percentiles:
-        windows.append(f"row_number() OVER ({over} ORDER BY {number} ASC NULLS LAST) AS r{alias}")
-        windows.append(f"COUNT({number}) OVER ({over}) AS c{alias}")
-    return f"(SELECT *, {', '.join(windows)} FROM {source} WHERE {where})"
-
-
-def _percentile(number, alias, fraction):
-    """PostgreSQL's ``percentile_cont`` from the ranks of ``_ranked``, by the one formula
-    every engine computes: ``lo + (hi - lo) * d`` in float64 (DuckDB's own
-    ``quantile_cont`` rounds differently in the last bit)."""
-    position = f"((c{alias} - 1) * {fraction!r}::DOUBLE)"
-    floor = f"CAST(floor({position}) AS BIGINT)"
-    lo = f"MAX(CASE WHEN r{alias} = {floor} + 1 THEN {number} END)"
-    hi = f"MAX(CASE WHEN r{alias} = {floor} + 2 THEN {number} END)"
-    frac = f"MAX({position} - {floor})"
-    return f"CASE WHEN {frac} = 0 THEN {lo} ELSE {lo} + ({hi} - {lo}) * {frac} END"
+def _floor(expression):
+    return f"CAST(floor({expression}) AS BIGINT)"  # DuckDB's CAST rounds
 
 
 def _distinct(typed):
@@ -373,7 +352,8 @@ def _collect(primitive, typed, alias):
         return [(_distinct(typed), f"{alias}d", False)], [f"{alias}d"]
     fraction = percentile_fraction(primitive)
     if fraction is not None:
-        return [(_percentile(_number_of(typed), alias, fraction), f"{alias}q", False)] + check, []
+        expression = percentile_expression(_number_of(typed), alias, fraction, _floor)
+        return [(expression, f"{alias}q", False)] + check, []
     if primitive in ("sum", "mean"):
         selects = []
         if typed.i:

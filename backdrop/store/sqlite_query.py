@@ -53,7 +53,7 @@ def _aggregate(primitive, column, alias, exact_sums):
         return [(f"COUNT(DISTINCT {column})", alias)]
     fraction = percentile_fraction(primitive)
     if fraction is not None:
-        return [(_percentile(column, alias, fraction), alias)]
+        return [(percentile_expression(_numeric(column), alias, fraction), alias)]
     if primitive in ("min", "max"):
         function = primitive.upper()
         # The integer extreme too: an integer wins a tie with an equal float.
@@ -72,36 +72,41 @@ def _aggregate(primitive, column, alias, exact_sums):
 
 
 def _numeric(column):
-    return f"CASE WHEN typeof({column}) IN ('integer', 'real') THEN {column} END"
+    """A key column's value as a REAL when it is a number, else NULL."""
+    return f"CAST(CASE WHEN typeof({column}) IN ('integer', 'real') THEN {column} END AS REAL)"
 
 
-def _percentile(column, alias, fraction):
-    """PostgreSQL's ``percentile_cont`` over the ranks ``r<alias>`` of ``_ranked``.
+def truncate(expression):
+    """SQLite's floor of a non-negative REAL (math functions may not be compiled in)."""
+    return f"CAST({expression} AS INTEGER)"
 
-    Rank position ``(n - 1) * fraction`` (n numbers in the group); the values
-    at the closest ranks ``lo`` and ``hi``, as REALs; ``lo + (hi - lo) * d``
-    where ``d`` is the position's fraction: the arithmetic every engine does.
+
+def percentile_expression(number, alias, fraction, floor=truncate):
+    """PostgreSQL's ``percentile_cont`` over the ranks ``r<alias>`` of ``ranked_source``.
+
+    Shared by the SQL engines (the mirror passes DuckDB's ``floor``). Rank
+    position ``(n - 1) * fraction`` (n numbers in the group); ``lo`` and ``hi``
+    the values at the closest ranks; ``lo + (hi - lo) * d`` where ``d`` is the
+    position's fraction, in float64: the arithmetic every engine does.
     """
-    position = f"((c{alias} - 1) * {fraction!r})"
-    floor = f"CAST({position} AS INTEGER)"
-    lo = f"MAX(CASE WHEN r{alias} = {floor} + 1 THEN CAST({column} AS REAL) END)"
-    hi = f"MAX(CASE WHEN r{alias} = {floor} + 2 THEN CAST({column} AS REAL) END)"
-    frac = f"MAX({position} - {floor})"
+    position = f"((c{alias} - 1) * CAST({fraction!r} AS DOUBLE))"
+    low = floor(position)
+    lo = f"MAX(CASE WHEN r{alias} = {low} + 1 THEN {number} END)"
+    hi = f"MAX(CASE WHEN r{alias} = {low} + 2 THEN {number} END)"
+    frac = f"MAX({position} - {low})"
     return f"CASE WHEN {frac} = 0 THEN {lo} ELSE {lo} + ({hi} - {lo}) * {frac} END"
 
 
-def _ranked(table, clauses, partition, percentiles):
-    """The matching rows with, per percentile collect, each number's rank and the count.
-
-    ``percentiles`` is ``[(alias, column)]``; ranks count numbers only, from 1.
-    """
+def ranked_source(source, where, partition, ranked):
+    """The matching rows with, per ``(alias, number)`` in ``ranked``, each number's
+    rank in its group (``r<alias>``, from 1; NULLs last) and the group's count of
+    numbers (``c<alias>``): a subquery of window functions both SQL engines run."""
     over = f"PARTITION BY {', '.join(partition)}" if partition else ""
     windows = []
-    for alias, column in percentiles:
-        windows.append(f"row_number() OVER ({over} ORDER BY {_numeric(column)} NULLS LAST)"
-                       f" AS r{alias}")
-        windows.append(f"COUNT({_numeric(column)}) OVER ({over}) AS c{alias}")
-    return f"(SELECT *, {', '.join(windows)} FROM {table} WHERE {' AND '.join(clauses)})"
+    for alias, number in ranked:
+        windows.append(f"row_number() OVER ({over} ORDER BY {number} ASC NULLS LAST) AS r{alias}")
+        windows.append(f"COUNT({number}) OVER ({over}) AS c{alias}")
+    return f"(SELECT *, {', '.join(windows)} FROM {source} WHERE {where})"
 
 
 def _collected(primitive, row, alias, exact_sums):
@@ -247,13 +252,14 @@ class SQLQuery:
             if collect.primitive in NUMERIC_PRIMITIVES:
                 selects.append(f"SUM(typeof({column}) IN ('text', 'blob')) AS x{index}")
             if percentile_fraction(collect.primitive) is not None:
-                percentiles.append((f"v{index}", column))
+                percentiles.append((f"v{index}", _numeric(column)))
         # A slice's constant ``p`` is grouped too: no row at all for an empty period.
         grouped_period = period or self.period_micros is not None
         aliases = [f"k{index}" for index in range(len(keys))] + (["p"] if grouped_period else [])
         source, where = self.table, " AND ".join(clauses)
         if percentiles:
-            source, where = _ranked(self.table, clauses, keys + period, percentiles), "TRUE"
+            source = ranked_source(self.table, where, keys + period, percentiles)
+            where = "TRUE"
         sql = f"SELECT {', '.join(selects)} FROM {source} WHERE {where}"
         if aliases:
             sql += f" GROUP BY {', '.join(aliases)}"
