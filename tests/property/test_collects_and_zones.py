@@ -18,7 +18,14 @@ from hypothesis import strategies as st
 
 from backdrop.query import Collect, Query
 
-from .test_aggregates import PROPERTY_SETTINGS, START, fill, moments, sort_key, store  # noqa: F401
+from .test_aggregates import (  # noqa: F401 (store: the fixture of every engine)
+    PROPERTY_SETTINGS,
+    START,
+    fill,
+    grouped_by_k,
+    moments,
+    store,
+)
 
 numbers = st.one_of(st.integers(-1000, 1000), st.floats(-1e6, 1e6, allow_nan=False),
                     st.sampled_from([0, 1, 1.0, 2.5, -3]))
@@ -60,13 +67,7 @@ def test_percentiles_and_distinct_by_group(store, batch, rank):  # noqa: F811
     fraction = rank / 100
     collects = (Collect("v", f"p{rank}"), Collect("v", "p50"), Collect("m", "distinct"),
                 Collect("v", "distinct"))
-    groups = store.aggregate(name, Query(group_by=("k",), collect=collects))
-    by_key = defaultdict(list)
-    for record in prepared:
-        by_key[record["k"]].append(record)
-    assert [g.keys for g in groups] == [(k,) for k in sorted(by_key, key=sort_key)]
-    for group in groups:
-        members = by_key[group.keys[0]]
+    for group, members in grouped_by_k(store, name, prepared, collects):
         values = numeric(members, "v")
         got = group.values
         if values:
