@@ -111,3 +111,21 @@ def test_groups_sort_by_distinct(store):
     groups = store.aggregate("shops", Query(group_by=("shop",), collect=(collect,),
                                             sort_by=SortBy("item:distinct", True), limit=2))
     assert rows(groups, collect) == [(("c",), None, 3, 3), (("a",), None, 3, 2)]
+
+
+def test_percentiles_and_distinct_per_group_and_period_without_a_window(store):
+    """One statement over every period (no window to slice by) ranks within each group and period."""
+    events(store, "spread", [
+        {"_timestamp": "2024-01-01T10:00:00Z", "g": "a", "v": 1},
+        {"_timestamp": "2024-01-01T11:00:00Z", "g": "a", "v": 4},
+        {"_timestamp": "2024-01-01T12:00:00Z", "g": "b", "v": 100},
+        {"_timestamp": "2024-01-02T10:00:00Z", "g": "a", "v": 8},
+        {"_timestamp": "2024-01-02T10:00:00Z", "g": "a", "v": 8.0},
+        {"_timestamp": "2024-01-02T11:00:00Z", "g": "a", "v": 2},
+    ])
+    assert collect_over(store, "spread", Collect("v", "p50"), Collect("v", "p75"),
+                        Collect("v", "distinct"), group_by=("g",), period="day") == [
+        (("a",), at("2024-01-01T00:00:00Z"), 2, 2.5, 3.25, 2),
+        (("a",), at("2024-01-02T00:00:00Z"), 3, 8.0, 8.0, 2),
+        (("b",), at("2024-01-01T00:00:00Z"), 1, 100.0, 100.0, 1),
+    ]
