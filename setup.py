@@ -23,6 +23,8 @@ requires = [
     # openpyxl reads XML with it when installed; declared, not left to chance.
     "defusedxml>=0.7",
     "prometheus_client>=0.20",
+    # IANA time-zone rules for zoneinfo where the system has none (timezone=...).
+    "tzdata>=2024.1",
 ]
 
 tests_require = [

@@ -33,7 +33,8 @@ def backdrop_collectors():
 
     :returns: a list of ``backdrop.collectors.Collector`` instances. A
         collector names the store primitive that computes it inside the
-        database (``sum``, ``count``, ``set``, ``mean``, ``min``, ``max``) and
+        database (``sum``, ``count``, ``set``, ``mean``, ``min``, ``max``,
+        ``distinct``, ``p1`` … ``p99``; ``backdrop.query.PRIMITIVES``) and
         may post-process that primitive's result with ``finish(value)``.
     """
 

@@ -46,8 +46,12 @@ class IQueryEngine(Interface):
         start, with the record count and one value per ``query.collect``
         entry computed by the database. Rows are ordered by keys then period;
         for queries without a period the store applies ``query.sort_by`` and
-        ``query.limit`` itself. Raises ``NonNumericCollect`` when ``sum`` or
-        ``mean`` meets a non-numeric value.
+        ``query.limit`` itself, except a ``sort_by`` naming a percentile
+        collect, which the caller sorts (the read API does, after the store
+        answers). Periods are those of ``query.timezone``; a period query in a
+        zone other than UTC needs ``start_at`` and ``end_at``. Raises
+        ``NonNumericCollect`` when ``sum``, ``mean`` or a percentile meets a
+        non-numeric value.
         """
 
     def time_bounds(bucket, query):

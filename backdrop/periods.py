@@ -1,15 +1,35 @@
-"""Calendar periods: where each starts and ends, in UTC.
+"""Calendar periods: where each starts and ends, in UTC or in a time zone.
 
 Weeks start on Monday; months, quarters and years at their true calendar
-boundaries. Stores keep the period starts of every ``_timestamp`` so that
-grouping by period is a plain ``GROUP BY`` on a stored value.
+boundaries. Stores keep the UTC period starts of every ``_timestamp`` so that
+grouping by period is a plain ``GROUP BY`` on a stored value. In another zone
+(``zone``, a ``zoneinfo.ZoneInfo``) periods are local wall-clock time with
+its daylight saving: the rules come from ``zoneinfo`` (the system's database,
+or the ``tzdata`` package), never from offsets written here. Every function
+takes ``zone=None`` for UTC.
 """
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil.relativedelta import relativedelta
 
-from .query import PERIODS
+from .query import PERIODS, UTC_NAME
+
+
+class UnknownTimeZone(ValueError):
+    """A ``timezone`` that is not an IANA zone name ``zoneinfo`` knows."""
+
+
+@lru_cache(maxsize=256)
+def time_zone(name):
+    """The ``ZoneInfo`` of an IANA name, or None for UTC (the stored periods)."""
+    if name == UTC_NAME:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise UnknownTimeZone(f"timezone: {name} is not a known IANA time zone") from None
 
 _STEP = {
     "hour": relativedelta(hours=1),
@@ -21,8 +41,10 @@ _STEP = {
 }
 
 
-def period_start(moment, period):
-    """The start of the ``period`` containing ``moment`` (an aware datetime)."""
+def period_start(moment, period, zone=None):
+    """The start of the ``period`` containing ``moment`` (an aware datetime), in UTC."""
+    if zone is not None:
+        return _local_period_start(moment, period, zone)
     moment = moment.astimezone(UTC)
     if period == "hour":
         return moment.replace(minute=0, second=0, microsecond=0)
@@ -40,19 +62,52 @@ def period_start(moment, period):
     raise ValueError(f"unknown period {period!r}")
 
 
-def is_period_start(moment, period):
-    return period_start(moment, period) == moment.astimezone(UTC)
+def _local_period_start(moment, period, zone):
+    """Local wall-clock flooring: an hour keeps its fold (the repeated hour of an
+    autumn change is an hour of its own); a day starts at its first local midnight
+    (or, where midnight is skipped, at the change itself)."""
+    local = moment.astimezone(zone)
+    if period == "hour":
+        return local.replace(minute=0, second=0, microsecond=0).astimezone(UTC)
+    day = local.date()
+    if period == "week":
+        day -= timedelta(days=day.weekday())
+    elif period == "month":
+        day = day.replace(day=1)
+    elif period == "quarter":
+        day = day.replace(month=(day.month - 1) // 3 * 3 + 1, day=1)
+    elif period == "year":
+        day = day.replace(month=1, day=1)
+    elif period != "day":
+        raise ValueError(f"unknown period {period!r}")
+    return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
+
+
+def is_period_start(moment, period, zone=None):
+    return period_start(moment, period, zone) == moment.astimezone(UTC)
 
 
 _FIXED_STEP = {"hour": timedelta(hours=1), "day": timedelta(days=1), "week": timedelta(weeks=1)}
 
 
-def shift(start, period, count=1):
-    """``start`` moved by ``count`` periods (negative moves back)."""
+def shift(start, period, count=1, zone=None):
+    """``start`` (a period start) moved by ``count`` periods (negative moves back)."""
+    if zone is not None:
+        return _local_shift(start, period, count, zone)
     fixed = _FIXED_STEP.get(period)  # UTC has no DST: hours, days and weeks are fixed
     if fixed is not None:
         return start + fixed * count
     return start + _STEP[period] * count
+
+
+def _local_shift(start, period, count, zone):
+    """Hours move on the UTC line (a local hour is an hour long; the clock change
+    skips or repeats one); longer periods move on the local calendar, so a day
+    across a change is 23 or 25 hours."""
+    if period == "hour":
+        return period_start(start + timedelta(hours=count), "hour", zone)
+    day = start.astimezone(zone).date() + _STEP[period] * count
+    return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
 
 
 def period_starts(moment):
@@ -60,17 +115,31 @@ def period_starts(moment):
     return {name: period_start(moment, name) for name in PERIODS}
 
 
-def periods_between(start, end, period, inclusive=False):
+def periods_between(start, end, period, inclusive=False, zone=None):
     """Starts of the periods beginning in ``[start, end)`` (``[start, end]`` if inclusive).
 
     ``start`` is first moved to its period boundary.
     """
-    current = period_start(start, period)
+    current = period_start(start, period, zone)
     starts = []
     while current < end or (inclusive and current == end):
         starts.append(current)
-        current = shift(current, period)
+        current = shift(current, period, 1, zone)
     return starts
+
+
+def query_period_starts(query):
+    """Epoch-microsecond starts of every local period a ``Query``'s window touches.
+
+    How engines bucket ``_timestamp`` into periods of ``query.timezone``: the
+    starts come from ``zoneinfo`` here and are bound as parameters, one per
+    period of the answer.
+    """
+    if query.start_at is None or query.end_at is None:
+        raise ValueError("a period query in a time zone needs start_at and end_at")
+    zone = time_zone(query.timezone)
+    return [epoch_micros(start) for start in periods_between(
+        query.start_at, query.end_at, query.period, query.end_inclusive, zone)]
 
 
 def to_utc(moment):

@@ -9,7 +9,22 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 PERIODS = ("hour", "day", "week", "month", "quarter", "year")
-PRIMITIVES = ("sum", "count", "set", "mean", "min", "max")
+PERCENTILES = tuple(f"p{rank}" for rank in range(1, 100))
+# What each engine computes inside the database; collectors name one of these.
+PRIMITIVES = ("sum", "count", "set", "mean", "min", "max", "distinct", *PERCENTILES)
+# Computed over the numbers of a group: a string or boolean there is a 400.
+NUMERIC_PRIMITIVES = ("sum", "mean", *PERCENTILES)
+UTC_NAME = "UTC"
+
+
+def percentile_fraction(primitive):
+    """``0.95`` for ``p95``, or None for a primitive that is not a percentile.
+
+    Every engine ranks with this same float (the nearest to ``rank / 100``).
+    """
+    if primitive in PERCENTILES:
+        return int(primitive[1:]) / 100
+    return None
 
 
 @dataclass(frozen=True)
@@ -60,10 +75,16 @@ class Query:
     collect: tuple = ()
     sort_by: SortBy | None = None
     limit: int | None = None
+    timezone: str = UTC_NAME  # an IANA name: periods are local time there
 
     @property
     def is_aggregate(self):
         return bool(self.group_by or self.period)
+
+    @property
+    def local_periods(self):
+        """True when periods are of a zone other than UTC: engines cannot use the stored starts."""
+        return bool(self.period) and self.timezone != UTC_NAME
 
 
 @dataclass

@@ -97,6 +97,13 @@ def fixture_path():
 MONGO_URL_VARIABLE = "BACKDROP_TEST_MONGO_URL"
 
 
+def pytest_configure(config):
+    """mongomock lacks ``$setWindowFields`` (percentiles); the stand-in is in ``mongo_fakes``."""
+    from tests.store.mongo_fakes import install_window_fields
+
+    install_window_fields()
+
+
 def mongo_backend():
     """``"mongodb"`` when a real server is configured, else ``"mongomock"``."""
     return "mongodb" if os.environ.get(MONGO_URL_VARIABLE) else "mongomock"

@@ -12,17 +12,19 @@ from pyramid.view import view_config
 
 from ..csv_output import csv_text
 from ..interfaces import IStore
+from ..query import PERCENTILES
 from ..read.shaping import flatten
 from .access import explorable_bucket, not_found
 from .charts import chart_points, explore_spec, to_json
-from .explorer_query import PERIODS, SLOTS, ExplorerForm
+from .explorer_query import COMMON_ZONES, PERIODS, SLOTS, ExplorerForm
 from .pages import page, with_admin_headers
 from .reads import READ_ERRORS, read_api_path, read_rows
 from .views import PAGE
 
 log = logging.getLogger(__name__)
 NEWEST = 20
-STANDARD_METHODS = ("sum", "count", "mean", "min", "max", "median", "distinct", "set")
+STANDARD_METHODS = ("sum", "count", "mean", "min", "max", "median", "distinct", "set",
+                    *PERCENTILES)
 
 
 def _methods(request):
@@ -95,6 +97,7 @@ def explore(request):
     return page(
         request, "explore", status=400 if error else 200, bucket=config, form=form,
         periods=PERIODS, methods=_methods(request), slots=range(SLOTS),
+        common_zones=COMMON_ZONES,
         fields=request.find_service(IStore).field_names(name), measures=measures,
         measure=measure, error=error, rows=rows, table=table, chart=chart,
         empty=params is not None and _is_empty(rows),

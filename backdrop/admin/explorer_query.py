@@ -7,9 +7,16 @@ read-API query string, and the read API's own parser judges it. Nothing here
 checks what the read API checks: its messages are the ones users see.
 """
 from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+from ..periods import UnknownTimeZone, time_zone
 
 PERIODS = ("hour", "day", "week", "month", "quarter", "year")
 SLOTS = 3  # collect and filter rows on the form
+# Offered as suggestions; any IANA name may be typed.
+COMMON_ZONES = ("UTC", "Europe/London", "Europe/Dublin", "Europe/Paris", "America/New_York",
+                "America/Chicago", "America/Los_Angeles", "Asia/Kolkata", "Asia/Tokyo",
+                "Australia/Sydney", "Pacific/Auckland")
 
 
 @dataclass
@@ -26,6 +33,7 @@ class ExplorerForm:
     filters: list = field(default_factory=list)  # [(field, value)] * SLOTS
     chart: str = "line"
     measure: str = "_count"
+    timezone: str = ""
 
     @classmethod
     def from_request(cls, params):
@@ -48,6 +56,7 @@ class ExplorerForm:
             filters=_slots(params.getall("filter_field"), params.getall("filter_value")),
             chart="bar" if first("chart") == "bar" else "line",
             measure=first("measure", "_count") or "_count",
+            timezone=first("timezone"),
         )
 
     def read_api_pairs(self):
@@ -57,9 +66,9 @@ class ExplorerForm:
             pairs.append(("period", self.period))
         if self.window == "dates":
             if self.start_date:
-                pairs.append(("start_at", _midnight(self.start_date)))
+                pairs.append(("start_at", _midnight(self.start_date, self.timezone)))
             if self.end_date:
-                pairs.append(("end_at", _midnight(self.end_date)))
+                pairs.append(("end_at", _midnight(self.end_date, self.timezone)))
         elif self.duration:
             pairs.append(("duration", self.duration))
         pairs.extend(("group_by", name) for name in self.group_by)
@@ -69,6 +78,8 @@ class ExplorerForm:
         for name, value in self.filters:
             if name:
                 pairs.append(("filter_by", f"{name}:{value}"))
+        if self.timezone:
+            pairs.append(("timezone", self.timezone))
         return pairs
 
     def measures(self, methods):
@@ -86,6 +97,14 @@ def _slots(names, values):
     return rows + [("", "")] * (SLOTS - len(rows))
 
 
-def _midnight(date):
-    """A date from the form as the read API's datetime: that day's midnight UTC."""
-    return f"{date}T00:00:00Z" if len(date) == 10 else date
+def _midnight(text, zone_name=""):
+    """A date from the form as the read API's datetime: that day's midnight in the
+    form's time zone (UTC when none, or when the read API will refuse the zone)."""
+    try:
+        day = date.fromisoformat(text)
+        zone = time_zone(zone_name) if zone_name else None
+    except (ValueError, UnknownTimeZone):
+        return f"{text}T00:00:00Z" if len(text) == 10 else text
+    if zone is None:
+        return f"{text}T00:00:00Z"
+    return datetime.combine(day, time(0), tzinfo=zone).isoformat()

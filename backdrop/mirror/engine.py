@@ -26,7 +26,7 @@ from zope.interface import implementer
 
 from ..feed import SEQ, TIMESTAMP, FeedPosition, split_value_column
 from ..interfaces import IQueryEngine
-from ..query import PERIODS
+from ..query import NUMERIC_PRIMITIVES, PERIODS
 from ..store.errors import BucketNotFound, NonNumericCollect
 from .files import NO_SPACE, boot_id
 from .sql import TYPE_SUFFIXES, MirrorQuery, NoMatch, Typed
@@ -478,7 +478,7 @@ class ColumnarMirror:
     def _first_hidden_non_numeric(self, mirror_query):
         """With a limit, groups cut off must not hide a non-number from ``sum``/``mean``."""
         for collect in mirror_query.query.collect:
-            if collect.primitive in ("sum", "mean"):
+            if collect.primitive in NUMERIC_PRIMITIVES:
                 try:
                     probe = mirror_query.non_numeric_probe(collect)
                 except NoMatch:

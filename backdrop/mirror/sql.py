@@ -11,11 +11,10 @@ booleans are never numbers, and the one value order sorts mixed types.
 from datetime import datetime
 
 from .. import mixed
-from ..periods import PERIODS, epoch_micros, from_epoch_micros
-from ..query import Group
-from ..store.sqlite_query import window_conditions
+from ..periods import PERIODS, epoch_micros, from_epoch_micros, query_period_starts
+from ..query import NUMERIC_PRIMITIVES, Group, percentile_fraction
+from ..store.sqlite_query import percentile_expression, ranked_source, window_conditions
 
-NUMERIC_PRIMITIVES = ("sum", "mean")
 PERIOD_COLUMNS = {name: name for name in PERIODS}  # SQL text comes from here, not the query
 TYPE_SUFFIXES = {"int": "i", "float": "f", "str": "s", "bool": "b"}
 # A float is an integer label when integral and inside BIGINT's range.
@@ -114,9 +113,21 @@ class MirrorQuery:
         )
 
     def aggregate(self):
-        """``GROUP BY`` keys and period; see ``groups`` for reading the rows back."""
+        """``GROUP BY`` keys and period; see ``groups`` for reading the rows back.
+
+        Periods of another time zone than UTC come from an ``ASOF JOIN`` of each
+        record's ``ts`` with the local period starts (``query_period_starts``,
+        bound as one list). Percentiles rank each group's numbers with window
+        functions in a subquery (``ranked_source``, shared with the SQLite store).
+        """
         query = self.query
         clauses, params = self.where()
+        source, period_column = self.table, PERIOD_COLUMNS.get(query.period)
+        if query.local_periods:
+            source = (f"{self.table} ASOF JOIN (SELECT unnest(?::BIGINT[]) AS zp) AS zone_periods"
+                      " ON ts >= zp")
+            params = [query_period_starts(query), *params]
+            period_column = "zp"
         selects, group_aliases, order = [], [], []
         for index, key in enumerate(query.group_by):
             typed = self.typed_for(key)
@@ -126,21 +137,26 @@ class MirrorQuery:
             group_aliases += [alias for _, alias, grouped in key_selects if grouped]
             order.append(key_order)
         if query.period:
-            column = PERIOD_COLUMNS[query.period]
-            clauses.append(f"{column} IS NOT NULL")
-            selects.append((column, "p", True))
+            clauses.append(f"{period_column} IS NOT NULL")
+            selects.append((period_column, "p", True))
             group_aliases.append("p")
             order.append(["p"])
+        partition = [expression for expression, _, grouped in selects if grouped]
         selects.append(("COUNT(*)", "n", False))
-        collect_orders = []
+        collect_orders, percentiles = [], []
         for index, collect in enumerate(query.collect):
-            collect_selects, collect_order = _collect(
-                collect.primitive, self.typed_for(collect.field), f"v{index}")
+            typed = self.typed_for(collect.field)
+            collect_selects, collect_order = _collect(collect.primitive, typed, f"v{index}")
             selects += collect_selects
             collect_orders.append(collect_order)
+            if percentile_fraction(collect.primitive) is not None:
+                percentiles.append((f"v{index}", _number_of(typed)))
+        where = " AND ".join(clauses)
+        if percentiles:
+            source, where = ranked_source(source, where, partition, percentiles), "TRUE"
         sql = (
             f"SELECT {', '.join(f'{expression} AS {alias}' for expression, alias, _ in selects)}"
-            f" FROM {self.table} WHERE {' AND '.join(clauses)}"
+            f" FROM {source} WHERE {where}"
         )
         if group_aliases:
             sql += f" GROUP BY {', '.join(group_aliases)}"
@@ -298,6 +314,32 @@ def _value_order_terms(number, exact_int, string, boolean):
     return terms
 
 
+def _number_of(typed):
+    """A DOUBLE expression of a key's number (NULL when it holds none)."""
+    return _number(f"{typed.i}::DOUBLE" if typed.i else None, typed.f) or "NULL::DOUBLE"
+
+
+def _floor(expression):
+    return f"CAST(floor({expression}) AS BIGINT)"  # DuckDB's CAST rounds
+
+
+def _distinct(typed):
+    """Distinct non-null values: integral floats count with the equal integer; booleans apart."""
+    terms = []
+    integral = _INTEGRAL.format(f=typed.f) if typed.f else None
+    if typed.i and typed.f:
+        terms.append(f"COUNT(DISTINCT COALESCE({typed.i},"
+                     f" CASE WHEN {integral} THEN {typed.f}::BIGINT END))")
+    elif typed.i:
+        terms.append(f"COUNT(DISTINCT {typed.i})")
+    elif typed.f:
+        terms.append(f"COUNT(DISTINCT CASE WHEN {integral} THEN {typed.f}::BIGINT END)")
+    if typed.f:
+        terms.append(f"COUNT(DISTINCT CASE WHEN NOT {integral} THEN {typed.f} END)")
+    terms += [f"COUNT(DISTINCT {column})" for column in (typed.s, typed.b) if column]
+    return " + ".join(terms) or "0"
+
+
 def _collect(primitive, typed, alias):
     """Selects and ORDER BY terms for one collect: partial results per value type."""
     count_terms = [f"COUNT({column})" for column in typed.present()] or ["0"]
@@ -306,6 +348,12 @@ def _collect(primitive, typed, alias):
     if primitive == "count":
         expression = " + ".join(count_terms)
         return [(expression, f"{alias}c", False)], [f"{alias}c"]
+    if primitive == "distinct":
+        return [(_distinct(typed), f"{alias}d", False)], [f"{alias}d"]
+    fraction = percentile_fraction(primitive)
+    if fraction is not None:
+        expression = percentile_expression(_number_of(typed), alias, fraction, _floor)
+        return [(expression, f"{alias}q", False)] + check, []
     if primitive in ("sum", "mean"):
         selects = []
         if typed.i:
@@ -436,6 +484,11 @@ def _collect_reader(primitive, at, alias):
     if primitive == "count":
         count = get("c")
         return lambda row: int(count(row))
+    if primitive == "distinct":
+        distinct = get("d")
+        return lambda row: int(distinct(row))
+    if percentile_fraction(primitive) is not None:
+        return get("q")
     if primitive in ("sum", "mean"):
         integers, floats, numbers = get("si"), get("sf"), get("n")
         if primitive == "mean":

@@ -6,9 +6,9 @@ windows, fills empty periods, and for period + group_by queries folds each
 group's per-period rows into its window totals (``totals``) and sorts and
 limits the groups: work bounded by the size of the answer.
 """
-from ..query import Collect, Query, SortBy
+from ..query import PERCENTILES, Collect, Query, SortBy
 from . import shaping
-from .totals import helper_collects, window_totals
+from .totals import helper_collects, unfoldable, window_totals
 from .windows import period_window, plain_window
 
 
@@ -32,6 +32,7 @@ class Reader:
             end_inclusive=window.end_inclusive,
             filters=self.params.filters,
             prefix_filters=self.params.prefix_filters,
+            timezone=self.params.timezone,
             **fields,
         )
 
@@ -64,14 +65,15 @@ class Reader:
 
         A collected label becomes ``field:primitive``; a plugin collector that
         ``finish``es the store's value (its name is not its primitive) is
-        sorted in Python, after finishing.
+        sorted in Python, after finishing; so are percentiles, which the
+        MongoDB store computes in a pipeline of their own.
         """
         sort_by = self.params.sort_by
         if sort_by is None:
             return None
         for spec, collect in zip(self.params.collect, self.collects, strict=True):
             if sort_by.field in spec.labels:
-                if spec.method != collect.primitive:
+                if spec.method != collect.primitive or collect.primitive in PERCENTILES:
                     return None
                 return SortBy(collect.label, sort_by.descending)
         return sort_by
@@ -96,10 +98,18 @@ class Reader:
             self.query(window, group_by=params.group_by, period=params.period, collect=collect),
         )
         if not params.group_by:
-            return shaping.period_rows(by_period, window.periods, params.period, self.collected)
-        totals = window_totals(by_period, collect)
+            return shaping.period_rows(
+                by_period, window.periods, params.period, self.collected, params.zone)
+        whole_window = ()
+        if unfoldable(collect):
+            whole_window = self.store.aggregate(
+                self.bucket,
+                self.query(window, group_by=params.group_by, collect=unfoldable(collect)),
+            )
+        totals = window_totals(by_period, collect, whole_window)
         rows = shaping.period_group_rows(
-            totals, by_period, window.periods, params.period, params.group_by, self.collected
+            totals, by_period, window.periods, params.period, params.group_by, self.collected,
+            params.zone,
         )
         rows = shaping.sort_rows(rows, params.sort_by)
         if params.limit is not None:

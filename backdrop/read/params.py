@@ -12,14 +12,15 @@ from dataclasses import dataclass
 
 import colander
 
-from ..query import PERIODS, Filter, PrefixFilter, SortBy
+from ..periods import UnknownTimeZone, time_zone
+from ..query import PERIODS, UTC_NAME, Filter, PrefixFilter, SortBy
 from ..records import DATE_ONLY, is_valid_key, parse_datetime
 
 MAX_REPEAT = 10
 REPEATABLE = ("filter_by", "filter_by_prefix", "group_by", "collect")
 SINGLE = (
     "start_at", "end_at", "inclusive", "duration", "period",
-    "sort_by", "limit", "flatten", "format",
+    "sort_by", "limit", "flatten", "format", "timezone",
 )
 FORMATS = ("json", "csv")
 FILTERABLE_INTERNAL = ("_id", "_timestamp")
@@ -66,10 +67,16 @@ class ReadParams:
     limit: int | None = None
     flatten: bool = False
     format: str = "json"
+    timezone: str = UTC_NAME
 
     @property
     def is_aggregate(self):
         return bool(self.group_by or self.period)
+
+    @property
+    def zone(self):
+        """The ``ZoneInfo`` periods are local to, or None for UTC."""
+        return time_zone(self.timezone)
 
 
 # -- field names --------------------------------------------------------------
@@ -221,6 +228,15 @@ class CollectParam(_Param):
         return CollectSpec(field, method or "set", bare=not colon)
 
 
+class TimeZoneParam(_Param):
+    def convert(self, node, text):
+        try:
+            time_zone(text)
+        except UnknownTimeZone as error:
+            raise colander.Invalid(node, str(error)) from None
+        return text
+
+
 class SortParam(_Param):
     def convert(self, node, text):
         field, colon, direction = text.rpartition(":")
@@ -317,6 +333,7 @@ class ReadSchema(colander.MappingSchema):
     limit = colander.SchemaNode(IntParam(minimum=0), missing=colander.null)
     flatten = colander.SchemaNode(BoolParam(), missing=False)
     format = colander.SchemaNode(ChoiceParam(FORMATS), missing="json")
+    timezone = colander.SchemaNode(TimeZoneParam(), missing=UTC_NAME)
 
     validator = staticmethod(check_combination)
 
@@ -386,6 +403,7 @@ def parse_params(multidict, collectors):
         limit=_value(found["limit"]),
         flatten=found["flatten"],
         format=found["format"],
+        timezone=found["timezone"],
     )
 
 

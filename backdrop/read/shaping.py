@@ -83,20 +83,26 @@ def group_rows(groups, group_by, collected):
     ]
 
 
+def show_local(moment, zone):
+    """ISO 8601 with the offset of ``zone`` there and then (``+00:00`` for UTC)."""
+    return format_datetime(moment) if zone is None else moment.astimezone(zone).isoformat()
+
+
 @lru_cache(maxsize=16)
-def period_labels(periods, period):
+def period_labels(periods, period, zone=None):
     """``_start_at``/``_end_at`` of each listed period, formatted once per window."""
     return tuple(
-        (start, {"_start_at": format_datetime(start), "_end_at": format_datetime(shift(start, period))})
+        (start, {"_start_at": show_local(start, zone),
+                 "_end_at": show_local(shift(start, period, 1, zone), zone)})
         for start in periods
     )
 
 
-def period_rows(groups, periods, period, collected):
+def period_rows(groups, periods, period, collected, zone=None):
     """Every listed period in time order, gap-filled with ``_count`` 0 and nulls."""
     by_start = {group.period_start: group for group in groups}
     rows = []
-    for start, labels in period_labels(periods, period):
+    for start, labels in period_labels(periods, period, zone):
         group = by_start.get(start)
         if group is None:
             rows.append({**labels, "_count": 0, **collected.empty()})
@@ -105,7 +111,7 @@ def period_rows(groups, periods, period, collected):
     return rows
 
 
-def period_group_rows(totals, groups, periods, period, group_by, collected):
+def period_group_rows(totals, groups, periods, period, group_by, collected, zone=None):
     """Period + group_by: per group its totals and its gap-filled ``values``.
 
     ``totals`` are the store's rows for the groups over the whole window (in
@@ -122,7 +128,7 @@ def period_group_rows(totals, groups, periods, period, group_by, collected):
             "_count": total.count,
             "_group_count": sum(1 for group in in_periods if group.count),
             **collected.values(total.values),
-            "values": period_rows(in_periods, periods, period, collected),
+            "values": period_rows(in_periods, periods, period, collected, zone),
         })
     return rows
 

@@ -4,9 +4,18 @@ The store already grouped by keys and period; a group's total over the window
 is a fold over its (at most one per period) rows, so the answer costs one
 scan of the records instead of two. ``mean`` is rebuilt from a sum and a
 count of the same field, which ``helper_collects`` asks the store for.
+Percentiles and ``distinct`` cannot be folded from per-period values: the
+store computes their window totals in a query of their own (``unfoldable``).
 """
 from .. import mixed
-from ..query import Collect, Group
+from ..query import PERCENTILES, Collect, Group
+
+UNFOLDABLE = ("distinct", *PERCENTILES)
+
+
+def unfoldable(collects):
+    """The collects whose window totals the store must compute over the whole window."""
+    return tuple(collect for collect in collects if collect.primitive in UNFOLDABLE)
 
 
 def helper_collects(collects):
@@ -37,8 +46,13 @@ def _fold(primitive, values):
     raise ValueError(f"cannot fold {primitive!r}")
 
 
-def window_totals(rows, collects):
-    """One ``Group`` per key combination (in first-seen order) over all its periods."""
+def window_totals(rows, collects, whole_window=()):
+    """One ``Group`` per key combination (in first-seen order) over all its periods.
+
+    ``whole_window``: the store's groups over the whole window for the
+    ``unfoldable`` collects, whose values are taken from there.
+    """
+    over_window = {group.keys: group.values for group in whole_window}
     by_keys = {}
     for row in rows:
         by_keys.setdefault(row.keys, []).append(row)
@@ -46,7 +60,9 @@ def window_totals(rows, collects):
     for keys, in_periods in by_keys.items():
         values = {}
         for collect in collects:
-            if collect.primitive == "mean":
+            if collect.primitive in UNFOLDABLE:
+                values[collect] = over_window.get(keys, {}).get(collect)
+            elif collect.primitive == "mean":
                 total = _fold("sum", [r.values[Collect(collect.field, "sum")] for r in in_periods])
                 count = _fold("count", [r.values[Collect(collect.field, "count")] for r in in_periods])
                 values[collect] = total / count if count else None

@@ -40,7 +40,7 @@ from zope.interface import implementer
 
 from ..buckets import NAME
 from ..interfaces import IStore
-from ..query import Group
+from ..query import NUMERIC_PRIMITIVES, Group, percentile_fraction
 from ..records import is_valid_key
 from . import mongo_query as mq
 from .errors import (
@@ -594,7 +594,18 @@ class MongoStore:
             bad = mq.non_numeric(row, query)
             if bad is not None:
                 raise NonNumericCollect(bad.field, bad.primitive)
+        self._add_percentiles(collection, query, rows)
         return rows
+
+    def _add_percentiles(self, collection, query, rows):
+        """Each percentile collect from its own pipeline, joined to the groups by key."""
+        for index, collect in enumerate(query.collect):
+            if percentile_fraction(collect.primitive) is None or not rows:
+                continue
+            found = {mq.group_key(row["_id"]): row["v"]
+                     for row in self._aggregate(collection, mq.percentile_pipeline(query, collect))}
+            for row in rows:
+                row[f"v{index}"] = found.get(mq.group_key(row["_id"]))
 
     def _check_hidden(self, collection, query):
         """One ``find_one`` for a non-number in any matched record, instead of a second grouping."""
@@ -607,13 +618,13 @@ class MongoStore:
 
     @staticmethod
     def _numeric_fields(query):
-        return [c.field for c in query.collect if c.primitive in ("sum", "mean")]
+        return [c.field for c in query.collect if c.primitive in NUMERIC_PRIMITIVES]
 
     @staticmethod
     def _first_non_numeric(document, query):
         for collect in query.collect:
             value = document.get(collect.field)
-            if collect.primitive in ("sum", "mean") and isinstance(value, (str, bool)):
+            if collect.primitive in NUMERIC_PRIMITIVES and isinstance(value, (str, bool)):
                 return collect.field, collect.primitive
         raise AssertionError("non_numeric_match found a record without a non-number")
 

@@ -4,13 +4,15 @@ User input only ever arrives here as validated field names (``is_valid_key``:
 letters, digits, underscores) and as values. Field names become document keys
 or ``$field`` paths, never operators; values are always operands. Every
 pipeline uses only ``$match``, ``$group``, ``$project``, ``$sort`` and
-``$limit``, which both MongoDB and mongomock run.
+``$limit``, which both MongoDB and mongomock run, except the percentile
+pipeline's ``$setWindowFields`` (MongoDB 5.0; the tests' mongomock is given a
+stand-in of it in ``tests/store/mongo_fakes.py``).
 """
 import re
 from datetime import datetime
 
-from ..periods import PERIODS, to_utc
-from ..query import PRIMITIVES, value_order
+from ..periods import PERIODS, from_epoch_micros, query_period_starts, to_utc
+from ..query import NUMERIC_PRIMITIVES, PRIMITIVES, percentile_fraction, value_order
 from ..records import INT64, is_valid_key
 
 PERIOD_FIELDS = {name: f"_{name}_start_at" for name in PERIODS}
@@ -141,9 +143,45 @@ _ACCUMULATORS = {"sum": "$sum", "mean": "$avg", "min": "$min", "max": "$max"}
 def grouped_match(query, *extra):
     """Window and filters, plus: every group key and the period start present."""
     required = [{field(key): {"$ne": None}} for key in query.group_by]
-    if query.period:
+    if query.local_periods:
+        required.append({"_timestamp": {"$ne": None}})
+    elif query.period:
         required.append({PERIOD_FIELDS[query.period]: {"$ne": None}})
     return match(query, *required, *extra)
+
+
+def _local_period(starts):
+    """The start of the local period holding ``_timestamp``: a binary search over
+    ``starts`` (zoneinfo's, ascending) as nested ``$cond``s, log2(n) deep."""
+    if len(starts) == 1:
+        return starts[0]
+    middle = len(starts) // 2
+    return {"$cond": [{"$lt": ["$_timestamp", starts[middle]]},
+                      _local_period(starts[:middle]), _local_period(starts[middle:])]}
+
+
+def group_id(query):
+    """The ``$group`` key: ``k0..kN`` and the period start ``p``."""
+    key = {f"k{index}": "$" + field(name) for index, name in enumerate(query.group_by)}
+    if query.local_periods:
+        starts = [to_bson_datetime(from_epoch_micros(micros))
+                  for micros in query_period_starts(query)]
+        key["p"] = _local_period(starts)
+    elif query.period:
+        key["p"] = "$" + PERIOD_FIELDS[query.period]
+    return key
+
+
+def _distinct_count(name):
+    """How many distinct non-null values the ``$addToSet`` of ``_distinct_member`` holds."""
+    return {"$size": {"$filter": {
+        "input": "$" + name, "cond": {"$ne": [{"$ifNull": ["$$this.v", None]}, None]}}}}
+
+
+def _distinct_member(path):
+    """A set member: the value, and whether it is a number, so ``true`` is never ``1``
+    (MongoDB keeps them apart already; mongomock compares with Python's ``==``)."""
+    return {"v": path, "n": {"$isNumber": path}}
 
 
 def aggregate_pipeline(query):
@@ -155,10 +193,7 @@ def aggregate_pipeline(query):
     """
     if not query.is_aggregate:
         raise ValueError("an aggregate needs group_by or a period")
-    group_id = {f"k{index}": "$" + field(key) for index, key in enumerate(query.group_by)}
-    if query.period:
-        group_id["p"] = "$" + PERIOD_FIELDS[query.period]
-    group = {"_id": group_id, "n": {"$sum": 1}}
+    group = {"_id": group_id(query), "n": {"$sum": 1}}
     project = {"_id": 1, "n": 1}
     for index, collect in enumerate(query.collect):
         path = "$" + field(collect.field)
@@ -167,14 +202,19 @@ def aggregate_pipeline(query):
         if primitive not in PRIMITIVES:
             raise ValueError(f"unknown primitive {primitive!r}")
         project[name] = 1
-        if primitive == "count":
+        if percentile_fraction(primitive) is not None:
+            del project[name]  # ``percentile_pipeline`` computes it
+        elif primitive == "distinct":
+            group[name] = {"$addToSet": _distinct_member(path)}
+            project[name] = _distinct_count(name)
+        elif primitive == "count":
             group[name] = {"$sum": _present(path)}
         elif primitive == "set":
             # Wrapped, because mongomock's $addToSet drops falsy scalars (0, false, "").
             group[name] = {"$addToSet": {"v": path}}
         else:
             group[name] = {_ACCUMULATORS[primitive]: path}
-        if primitive in ("sum", "mean"):
+        if primitive in NUMERIC_PRIMITIVES:
             group[f"x{index}"] = {"$sum": _non_numeric(path)}
             project[f"x{index}"] = 1
         if primitive == "sum":
@@ -186,6 +226,46 @@ def aggregate_pipeline(query):
     if query.limit is not None and not query.period:
         pipeline.append({"$limit": query.limit})
     return pipeline
+
+
+def percentile_pipeline(query, collect):
+    """One percentile collect for every group: ``_id`` as ``aggregate_pipeline``'s, ``v``.
+
+    ``$setWindowFields`` ranks each group's values (``r``, from 1) and counts
+    them (``c``); a ``$group`` keeps the values at the two closest ranks of
+    position ``(c - 1) * fraction`` and the position's fraction ``d``; the
+    value is ``lo + (hi - lo) * d`` in doubles, the arithmetic of every engine.
+    Memory stays that of one window partition's sort, which MongoDB spills to
+    disk; no group's values are ever gathered into one document.
+    Non-numbers are found by ``aggregate_pipeline`` (a 400), so all ranked
+    values here are numbers.
+    """
+    path = "$" + field(collect.field)
+    key = group_id(query)
+    position = {"$multiply": [{"$subtract": ["$c", 1]}, percentile_fraction(collect.primitive)]}
+    floor = {"$floor": position}
+
+    def at_rank(offset):
+        return {"$max": {"$cond": [{"$eq": ["$r", {"$add": [floor, offset]}]},
+                                   {"$multiply": [path, 1.0]}, None]}}
+
+    return [
+        {"$match": grouped_match(query, {field(collect.field): {"$ne": None}})},
+        {"$setWindowFields": {
+            "partitionBy": key, "sortBy": {field(collect.field): 1},
+            "output": {"r": {"$documentNumber": {}}, "c": {"$count": {}}}}},
+        {"$group": {"_id": key, "lo": at_rank(1), "hi": at_rank(2),
+                    "d": {"$first": {"$subtract": [position, floor]}}}},
+        {"$project": {"_id": 1, "v": {"$cond": [
+            {"$eq": ["$d", 0]}, "$lo",
+            {"$add": ["$lo", {"$multiply": [{"$subtract": ["$hi", "$lo"]}, "$d"]}]}]}}},
+    ]
+
+
+def group_key(key):
+    """A hashable form of a ``$group`` ``_id``, equal where BSON compares equal
+    (``1`` and ``1.0``), apart where it does not (``true`` and ``1``)."""
+    return tuple((name, type(value) is bool, value) for name, value in sorted(key.items()))
 
 
 def _group_order(query):
@@ -223,7 +303,7 @@ def _sort_target(query):
 
 
 def non_numeric(row, query):
-    """The first ``sum``/``mean`` collect whose group met a non-number, or None."""
+    """The first ``sum``/``mean``/percentile collect whose group met a non-number, or None."""
     for index, collect in enumerate(query.collect):
         if row.get(f"x{index}"):
             return collect
@@ -260,7 +340,8 @@ def non_numeric_match(query):
     running the grouping again without its limit.
     """
     fields = dict.fromkeys(
-        field(collect.field) for collect in query.collect if collect.primitive in ("sum", "mean")
+        field(collect.field) for collect in query.collect
+        if collect.primitive in NUMERIC_PRIMITIVES
     )
     if not fields:
         return None

@@ -34,8 +34,15 @@ from zope.interface import implementer
 
 from ..feed import ID, SEQ, TIMESTAMP, FeedChanges, FeedPosition, value_column
 from ..interfaces import IChangeFeed, IStore
-from ..periods import epoch_micros, from_epoch_micros, period_starts_micros, periods_between, shift
-from ..query import value_order
+from ..periods import (
+    epoch_micros,
+    from_epoch_micros,
+    period_starts_micros,
+    periods_between,
+    shift,
+    time_zone,
+)
+from ..query import NUMERIC_PRIMITIVES, value_order
 from ..records import DATETIME_FIELDS
 from .errors import (
     BucketExists,
@@ -47,7 +54,7 @@ from .errors import (
     StoreFull,
 )
 from .sqlite_layout import ensure_layout
-from .sqlite_query import FALSE, NUMERIC_PRIMITIVES, TRUE, NoMatch, SQLQuery
+from .sqlite_query import FALSE, TRUE, NoMatch, SQLQuery
 
 BUSY_TIMEOUT_MS = 30_000
 # SQLite allows 2,000 columns a table; the fixed columns take 11 of them.
@@ -543,8 +550,8 @@ class SQLiteStore:
                 cursor.close()
 
     # -- queries ---------------------------------------------------------------
-    def _sql(self, table, query):
-        return SQLQuery(table, query, lambda key: self._column(table, key))
+    def _sql(self, table, query, period_micros=None):
+        return SQLQuery(table, query, lambda key: self._column(table, key), period_micros)
 
     def raw(self, bucket, query):
         sql_query = self._sql(self._table(bucket), query)
@@ -560,8 +567,8 @@ class SQLiteStore:
         try:
             with self._snapshot():
                 slices = _period_slices(query)
-                for part in slices:
-                    groups += self._aggregate_part(self._sql(table, part))
+                for part, local_start in slices:
+                    groups += self._aggregate_part(self._sql(table, part, local_start))
         except NoMatch:
             return []
         if len(slices) > 1:
@@ -711,27 +718,35 @@ def _feed_batches(cursor, names, types, ahead):
 
 
 def _period_slices(query):
-    """A period query as one query per period, or ``[query]``.
+    """A period query as ``(query, local start)`` per period, or ``[(query, None)]``.
 
     ``GROUP BY`` sorts every matching row in a temporary B-tree; one range
     scan per period of the ``ts`` index needs no sort for period-only answers
     and only small ones with group keys, so answers come several times faster.
-    Very long windows stay one statement.
+    Very long windows stay one statement. Periods of a time zone other than
+    UTC are always one slice each (the stored starts are UTC's); the local
+    start of each is a constant of its statement.
     """
     if not query.period or query.start_at is None or query.end_at is None:
-        return [query]
-    starts = periods_between(query.start_at, query.end_at, query.period, query.end_inclusive)
-    if len(starts) > MAX_PERIOD_STATEMENTS:
-        return [query]
+        if query.local_periods:
+            raise ValueError("a period query in a time zone needs start_at and end_at")
+        return [(query, None)]
+    zone = time_zone(query.timezone)
+    starts = periods_between(
+        query.start_at, query.end_at, query.period, query.end_inclusive, zone)
+    if len(starts) > MAX_PERIOD_STATEMENTS and not query.local_periods:
+        return [(query, None)]
     slices = []
     for start in starts:
         low = max(start, query.start_at)
-        high = min(shift(start, query.period), query.end_at)
+        high = min(shift(start, query.period, 1, zone), query.end_at)
         # Only the slice whose period runs past ``end_at`` includes it.
         inclusive = (query.end_inclusive and high == query.end_at
-                     and shift(start, query.period) > query.end_at)
+                     and shift(start, query.period, 1, zone) > query.end_at)
         if low < high or (inclusive and low == high):
-            slices.append(replace(query, start_at=low, end_at=high, end_inclusive=inclusive))
+            local_start = epoch_micros(start) if zone is not None else None
+            slices.append(
+                (replace(query, start_at=low, end_at=high, end_inclusive=inclusive), local_start))
     return slices
 
 

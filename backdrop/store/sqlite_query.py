@@ -10,10 +10,9 @@ from datetime import datetime
 
 from .. import mixed
 from ..periods import PERIODS, epoch_micros, from_epoch_micros
-from ..query import Group
+from ..query import NUMERIC_PRIMITIVES, Group, percentile_fraction
 
 TRUE, FALSE = b"\x01", b"\x00"
-NUMERIC_PRIMITIVES = ("sum", "mean")
 FIXED_COLUMNS = {"_id": "id", "_timestamp": "ts"}
 PERIOD_COLUMNS = {name: name for name in PERIODS}  # SQL text comes from here, not the query
 
@@ -49,6 +48,12 @@ def _aggregate(primitive, column, alias, exact_sums):
         return [(f"AVG({column})", alias)]
     if primitive == "count":
         return [(f"COUNT({column})", alias)]
+    if primitive == "distinct":
+        # SQLite compares an integer and a real as numbers (1 = 1.0); booleans are BLOBs.
+        return [(f"COUNT(DISTINCT {column})", alias)]
+    fraction = percentile_fraction(primitive)
+    if fraction is not None:
+        return [(percentile_expression(_numeric(column), alias, fraction), alias)]
     if primitive in ("min", "max"):
         function = primitive.upper()
         # The integer extreme too: an integer wins a tie with an equal float.
@@ -64,6 +69,44 @@ def _aggregate(primitive, column, alias, exact_sums):
              f" FILTER (WHERE typeof({column}) = 'blob')", f"{alias}b"),
         ]
     raise ValueError(f"unknown primitive {primitive!r}")
+
+
+def _numeric(column):
+    """A key column's value as a REAL when it is a number, else NULL."""
+    return f"CAST(CASE WHEN typeof({column}) IN ('integer', 'real') THEN {column} END AS REAL)"
+
+
+def truncate(expression):
+    """SQLite's floor of a non-negative REAL (math functions may not be compiled in)."""
+    return f"CAST({expression} AS INTEGER)"
+
+
+def percentile_expression(number, alias, fraction, floor=truncate):
+    """PostgreSQL's ``percentile_cont`` over the ranks ``r<alias>`` of ``ranked_source``.
+
+    Shared by the SQL engines (the mirror passes DuckDB's ``floor``). Rank
+    position ``(n - 1) * fraction`` (n numbers in the group); ``lo`` and ``hi``
+    the values at the closest ranks; ``lo + (hi - lo) * d`` where ``d`` is the
+    position's fraction, in float64: the arithmetic every engine does.
+    """
+    position = f"((c{alias} - 1) * CAST({fraction!r} AS DOUBLE))"
+    low = floor(position)
+    lo = f"MAX(CASE WHEN r{alias} = {low} + 1 THEN {number} END)"
+    hi = f"MAX(CASE WHEN r{alias} = {low} + 2 THEN {number} END)"
+    frac = f"MAX({position} - {low})"
+    return f"CASE WHEN {frac} = 0 THEN {lo} ELSE {lo} + ({hi} - {lo}) * {frac} END"
+
+
+def ranked_source(source, where, partition, ranked):
+    """The matching rows with, per ``(alias, number)`` in ``ranked``, each number's
+    rank in its group (``r<alias>``, from 1; NULLs last) and the group's count of
+    numbers (``c<alias>``): a subquery of window functions both SQL engines run."""
+    over = f"PARTITION BY {', '.join(partition)}" if partition else ""
+    windows = []
+    for alias, number in ranked:
+        windows.append(f"row_number() OVER ({over} ORDER BY {number} ASC NULLS LAST) AS r{alias}")
+        windows.append(f"COUNT({number}) OVER ({over}) AS c{alias}")
+    return f"(SELECT *, {', '.join(windows)} FROM {source} WHERE {where})"
 
 
 def _collected(primitive, row, alias, exact_sums):
@@ -108,11 +151,13 @@ class NoMatch(Exception):
 class SQLQuery:
     """The SQL of one query. ``column_for(key)`` gives a key's column or None."""
 
-    def __init__(self, table, query, column_for):
+    def __init__(self, table, query, column_for, period_micros=None):
         self.table = table
         self.query = query
         self.column_for = column_for
         self.exact_sums = False
+        # A slice that is one local period (``query.local_periods``): its start, a constant.
+        self.period_micros = period_micros
 
     def column(self, key):
         return FIXED_COLUMNS.get(key) or self.column_for(key)
@@ -174,6 +219,10 @@ class SQLQuery:
                 raise NoMatch
             keys.append(column)
         period = [PERIOD_COLUMNS[self.query.period]] if self.query.period else []
+        if self.query.local_periods:
+            if self.period_micros is None:
+                raise ValueError("local periods are answered one slice per period")
+            period = []
         return keys, period, [f"{column} IS NOT NULL" for column in keys + period]
 
     def aggregate(self, exact_sums=False):
@@ -193,14 +242,25 @@ class SQLQuery:
         selects += [f"MAX(typeof({column}) = 'integer') AS ki{index}"
                     for index, column in enumerate(keys)]
         selects += [f"{column} AS p" for column in period] + ["COUNT(*) AS n"]
+        if self.period_micros is not None:
+            selects.append(f"{int(self.period_micros)} AS p")
+        percentiles = []
         for index, collect in enumerate(query.collect):
             column = self.column_for(collect.field) or "NULL"
             selects += [f"{expression} AS {alias}" for expression, alias in _aggregate(
                 collect.primitive, column, f"v{index}", exact_sums)]
             if collect.primitive in NUMERIC_PRIMITIVES:
                 selects.append(f"SUM(typeof({column}) IN ('text', 'blob')) AS x{index}")
-        aliases = [f"k{index}" for index in range(len(keys))] + (["p"] if period else [])
-        sql = f"SELECT {', '.join(selects)} FROM {self.table} WHERE {' AND '.join(clauses)}"
+            if percentile_fraction(collect.primitive) is not None:
+                percentiles.append((f"v{index}", _numeric(column)))
+        # A slice's constant ``p`` is grouped too: no row at all for an empty period.
+        grouped_period = period or self.period_micros is not None
+        aliases = [f"k{index}" for index in range(len(keys))] + (["p"] if grouped_period else [])
+        source, where = self.table, " AND ".join(clauses)
+        if percentiles:
+            source = ranked_source(self.table, where, keys + period, percentiles)
+            where = "TRUE"
+        sql = f"SELECT {', '.join(selects)} FROM {source} WHERE {where}"
         if aliases:
             sql += f" GROUP BY {', '.join(aliases)}"
         order = self._group_order(aliases)

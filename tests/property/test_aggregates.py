@@ -96,19 +96,23 @@ def present(prepared, field):
     return [r[field] for r in prepared if r.get(field) is not None]
 
 
+def grouped_by_k(store, name, prepared, collects):
+    """The store's groups by ``k``, checked to be in key order, each with its records."""
+    groups = store.aggregate(name, Query(group_by=("k",), collect=collects))
+    by_key = defaultdict(list)
+    for record in prepared:
+        by_key[record["k"]].append(record)
+    assert [g.keys for g in groups] == [(k,) for k in sorted(by_key, key=sort_key)]
+    return [(group, by_key[group.keys[0]]) for group in groups]
+
+
 @PROPERTY_SETTINGS
 @given(batch=records)
 def test_group_counts_and_collects(store, batch):
     name, prepared = fill(store, batch)
     collects = (Collect("n", "sum"), Collect("n", "min"), Collect("n", "max"),
                 Collect("n", "count"), Collect("s", "set"), Collect("v", "mean"))
-    groups = store.aggregate(name, Query(group_by=("k",), collect=collects))
-    by_key = defaultdict(list)
-    for record in prepared:
-        by_key[record["k"]].append(record)
-    assert [g.keys for g in groups] == [(k,) for k in sorted(by_key, key=sort_key)]
-    for group in groups:
-        members = by_key[group.keys[0]]
+    for group, members in grouped_by_k(store, name, prepared, collects):
         assert group.count == len(members) and type(group.count) is int
         ns, vs = present(members, "n"), present(members, "v")
         values = group.values

@@ -105,3 +105,43 @@ def hang_without_deadline(monkeypatch, method):
         raise pymongo.errors.ExecutionTimeout("operation exceeded time limit", 50)
 
     monkeypatch.setattr(mongomock.collection.Collection, method, hanging)
+
+
+def install_window_fields():
+    """Give mongomock the part of MongoDB 5.0's ``$setWindowFields`` the store uses.
+
+    mongomock (4.3) has no window stage. This stand-in does what the server
+    does for ``partitionBy`` (an expression), ``sortBy`` (one field, ascending)
+    and the outputs ``$documentNumber`` and ``$count`` over the whole
+    partition: documents keep their order, each gains its rank in its
+    partition (from 1) and the partition's size. Partitions compare as BSON
+    does: ``1`` and ``1.0`` are one key, ``true`` and ``1`` are not.
+    """
+    from mongomock import aggregate
+
+    def set_window_fields(in_collection, unused_database, options):
+        [(sort_field, direction)] = options["sortBy"].items()
+        if direction != 1:
+            raise NotImplementedError("the stand-in sorts ascending only")
+        partitions = {}
+        for document in in_collection:
+            key = aggregate._Parser(document).parse(options.get("partitionBy"))
+            items = key.items() if isinstance(key, dict) else [("", key)]
+            bson_key = tuple((name, type(value) is bool, value) for name, value in sorted(items))
+            partitions.setdefault(bson_key, []).append(document)
+        ranks = {}
+        for members in partitions.values():
+            ordered = sorted(members, key=lambda document: document.get(sort_field))
+            for rank, document in enumerate(ordered, start=1):
+                ranks[id(document)] = (rank, len(members))
+        outputs = []
+        for document in in_collection:
+            rank, size = ranks[id(document)]
+            extra = {}
+            for name, spec in options["output"].items():
+                [(operator, _)] = spec.items()
+                extra[name] = {"$documentNumber": rank, "$count": size}[operator]
+            outputs.append({**document, **extra})
+        return outputs
+
+    aggregate._PIPELINE_HANDLERS.setdefault("$setWindowFields", set_window_fields)

@@ -29,22 +29,26 @@ def test_builtins_register_through_the_hooks():
     assert {pm.get_name(plugin) for plugin in pm.get_plugins()} == set(DEFAULT_PLUGINS)
     plugins = Registry(pm)
     assert set(plugins.bucket_types) == {"events", "realtime", "custom"}
-    assert set(plugins.collectors) == {"sum", "count", "set", "mean", "min", "max"}
+    assert set(plugins.collectors) == {
+        "sum", "count", "set", "mean", "min", "max", "median", "distinct",
+        *(f"p{rank}" for rank in range(1, 100)),
+    }
+    assert plugins.collectors["median"].primitive == "p50"
     assert {"csv", "excel"} <= set(plugins.upload_parsers)
     assert "first_sheet" in plugins.upload_filters
 
 
-class DistinctCount:
+class SetSize:
     @hookimpl
     def backdrop_collectors(self):
-        return [Collector("distinct", primitive="set", finish=len)]
+        return [Collector("set_size", primitive="set", finish=len)]
 
 
 def test_an_extra_plugin_adds_to_one_manager_only():
-    with_extra = Registry(make_plugin_manager(load_entry_points=False, extra_plugins=[DistinctCount()]))
+    with_extra = Registry(make_plugin_manager(load_entry_points=False, extra_plugins=[SetSize()]))
     without = Registry(make_plugin_manager(load_entry_points=False))
-    assert with_extra.collectors["distinct"].finish(["a", "b"]) == 2
-    assert "distinct" not in without.collectors
+    assert with_extra.collectors["set_size"].finish(["a", "b"]) == 2
+    assert "set_size" not in without.collectors
 
 
 def test_a_misspelt_hook_is_caught():

@@ -201,3 +201,45 @@ def test_read_api_url_can_point_at_a_separate_read_role(make_app, store, plugins
     # The CSV is still served here, by the admin role, whatever that setting says.
     csv_link = app.get("/visits/explore").html.select_one("#csv-download")["href"]
     assert csv_link.startswith("http://localhost/visits/explore?")
+
+
+def test_the_time_zone_field_reaches_the_read_api_and_sets_local_midnights(app, visits, sign_in):
+    sign_in("visits")
+    response = app.get("/visits/explore", _query(
+        period="day", window="dates", start_date="2024-07-01", end_date="2024-07-08",
+        timezone="Europe/London", collect_field="duration", collect_method="median",
+        measure="duration:median"))
+    html = response.html
+    assert html.select_one("#timezone")["value"] == "Europe/London"
+    url = html.select_one("#read-api-url")["value"]
+    assert url == ("http://localhost/visits?period=day&start_at=2024-07-01T00%3A00%3A00%2B01%3A00"
+                   "&end_at=2024-07-08T00%3A00%3A00%2B01%3A00&collect=duration%3Amedian"
+                   "&timezone=Europe%2FLondon")
+    read = app.get(url.removeprefix("http://localhost")).json["data"]
+    assert read[0]["_start_at"] == "2024-07-01T00:00:00+01:00" and len(read) == 7
+    columns = [th.text for th in html.select("#answer-table thead th")]
+    assert columns == ["_start_at", "_end_at", "_count", "duration:median"]
+    first = [td["data-value"] for td in html.select("#answer-table tbody tr")[0].select("td")]
+    assert first[0] == "2024-07-01T00:00:00+01:00"
+    assert "Europe/London" in [o["value"] for o in html.select("datalist#timezones option")]
+
+
+def test_an_unknown_time_zone_shows_the_read_apis_message(app, visits, sign_in):
+    sign_in("visits")
+    response = app.get("/visits/explore", _query(timezone="Mars/Olympus_Mons"), status=400)
+    assert response.html.select_one("#query-error").text == (
+        "timezone: Mars/Olympus_Mons is not a known IANA time zone")
+
+
+def test_the_new_collect_methods_are_offered_in_order(app, visits, sign_in):
+    sign_in("visits")
+    methods = [option["value"] for option in
+               app.get("/visits/explore").html.select("#collect-method-0 option")]
+    assert methods[:8] == ["sum", "count", "mean", "min", "max", "median", "distinct", "set"]
+    assert methods[8:107] == [f"p{rank}" for rank in range(1, 100)]
+    response = app.get("/visits/explore", _query(group_by="browser", collect_field="duration",
+                                                 collect_method="p95", measure="duration:p95"))
+    spec = json.loads(response.html.select_one("#explore-chart")["data-vega-lite"])
+    read = app.get("/visits?period=week&duration=4&group_by=browser&collect=duration:p95").json
+    assert [p["value"] for p in spec["data"]["values"]] == [
+        value["duration:p95"] for row in read["data"] for value in row["values"]]

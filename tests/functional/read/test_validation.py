@@ -45,7 +45,7 @@ def message(app, url):
     ("period=week&start_at=2013-03-11T00:00:00Z", "start_at requires end_at or duration"),
     ("group_by=size&collect=size", "cannot collect the group_by field size"),
     ("group_by=size&collect=_id:count", "internal field _id cannot be used"),
-    ("group_by=size&collect=name:median", "median is not a known collect method"),
+    ("group_by=size&collect=name:p100", "p100 is not a known collect method"),
     ("collect=name:count", "collect requires group_by or period"),
     ("filter_by=$where:1", "cannot start with $"),
     ("filter_by_prefix=$regex:a", "cannot start with $"),

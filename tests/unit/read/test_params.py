@@ -99,7 +99,7 @@ def test_bad_period():
     ("collect=value:sum", "collect requires group_by or period"),
     ("group_by=value&collect=value:sum", "cannot collect the group_by field value"),
     ("group_by=a&collect=_timestamp:max", "internal field _timestamp cannot be used"),
-    ("group_by=a&collect=value:median", "median is not a known collect method"),
+    ("group_by=a&collect=value:mode", "mode is not a known collect method"),
     ("group_by=a&group_by=a", "each field may be given only once"),
     ("start_at=2013-02-01T00:00:00Z&end_at=2013-01-01T00:00:00Z", "end_at must not be before"),
 ])
