@@ -364,7 +364,7 @@ def _collect(primitive, typed, alias):
         selects.append((numeric_count, f"{alias}n", False))
         total = _double_total(typed, alias)
         if primitive == "sum":
-            order = [f"{total}"] if total else []
+            order = [f"{total}", _exact_sum(total, typed, alias)] if total else []
             if typed.i and not typed.f:
                 order = [f"{alias}si"]
         else:
@@ -384,10 +384,11 @@ def _collect(primitive, typed, alias):
             number = f"{alias}i::DOUBLE"
         elif "f" in names:
             number = f"{alias}f"
+        exact = _exact_number(number, pick, alias, names) if number else None
         if primitive == "max":
-            order = _max_order_terms(number, alias, names)
+            order = _max_order_terms(number, exact, alias, names)
         else:
-            order = _min_order_terms(number, alias, names)
+            order = _min_order_terms(number, exact, alias, names)
         return selects, order
     if primitive == "set":
         selects = [(f"list(DISTINCT {column}) FILTER (WHERE {column} IS NOT NULL)",
@@ -410,7 +411,30 @@ def _double_total(typed, alias):
     return f"CASE WHEN {alias}n > 0 THEN {' + '.join(parts)} END"
 
 
-def _min_order_terms(number, alias, names):
+# Past 2**53 one DOUBLE stands for several integers; SQLite compares integers and
+# floats exactly, so ties of the DOUBLE order are broken by the exact value there.
+_INEXACT = "abs({number}) >= 9007199254740992.0"
+_AS_HUGEINT = "CASE WHEN abs({f}) < 1e38 THEN {f}::HUGEINT END"  # larger: floats only
+
+
+def _exact_number(number, pick, alias, names):
+    """The exact value of a min/max whose DOUBLE ``number`` may tie with another's."""
+    parts = [f"{alias}i::HUGEINT"] if "i" in names else []
+    if "f" in names:
+        parts.append(_AS_HUGEINT.format(f=f"{alias}f"))
+    exact = parts[0] if len(parts) == 1 else f"{pick}({', '.join(parts)})"
+    return f"CASE WHEN {_INEXACT.format(number=number)} THEN {exact} END"
+
+
+def _exact_sum(total, typed, alias):
+    """The exact value of a sum whose DOUBLE ``total`` may tie with another's."""
+    shown = _AS_HUGEINT.format(f=f"({total})")  # a sum holding a float is that float
+    if typed.i:
+        shown = f"CASE WHEN {alias}sf IS NULL THEN {alias}si ELSE {shown} END"
+    return f"CASE WHEN {_INEXACT.format(number=total)} THEN {shown} END"
+
+
+def _min_order_terms(number, exact, alias, names):
     """The minimum is of the lowest type present: numbers, then strings, then booleans."""
     ranks, terms = [], []
     if number:
@@ -424,6 +448,7 @@ def _min_order_terms(number, alias, names):
     terms.append(f"CASE {' '.join(ranks)} ELSE 0 END")
     if number:
         terms.append(f"CASE WHEN {number} IS NOT NULL THEN {number} END")
+        terms.append(exact)
     if "s" in names:
         terms.append(f"CASE WHEN {number or 'NULL'} IS NULL THEN {alias}s END")
     if "b" in names:
@@ -433,7 +458,7 @@ def _min_order_terms(number, alias, names):
     return terms
 
 
-def _max_order_terms(number, alias, names):
+def _max_order_terms(number, exact, alias, names):
     ranks, terms = [], []
     if "b" in names:
         ranks.append(f"WHEN {alias}b IS NOT NULL THEN 3")
@@ -452,6 +477,7 @@ def _max_order_terms(number, alias, names):
     if number:
         higher = " AND ".join(f"{alias}{suffix} IS NULL" for suffix in "bs" if suffix in names)
         terms.append(f"CASE WHEN {higher or 'TRUE'} THEN {number} END")
+        terms.append(f"CASE WHEN {higher or 'TRUE'} THEN {exact} END")
     return terms
 
 

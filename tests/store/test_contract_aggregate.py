@@ -220,6 +220,19 @@ def test_sort_by_a_collect_label(sales):
                                        (("pad",), None, 2, 2)]
 
 
+@pytest.mark.parametrize("primitive", ["max", "min", "sum"])
+@pytest.mark.parametrize("descending", [False, True])
+def test_sorting_by_values_past_2_to_the_53_is_exact(store, primitive, descending):
+    """One DOUBLE stands for 2**62, 2**62 + 1 and 2**62 + 2; the order must still tell them apart."""
+    custom(store, "big", [{"k": "a", "v": 2**62 + 1}, {"k": "b", "v": float(2**62)},
+                          {"k": "c", "v": 2**62}, {"k": "d", "v": 2**62 + 3},
+                          {"k": "e", "v": 2**62 + 2}])
+    groups = aggregate(store, "big", group_by=("k",), collect=(Collect("v", primitive),),
+                       sort_by=SortBy(f"v:{primitive}", descending=descending))
+    ascending = ["b", "c", "a", "e", "d"]  # b's float equals c's integer: key order between them
+    expected = ascending if not descending else ["d", "e", "a", "b", "c"]
+    assert [group.keys[0] for group in groups] == expected
+
 def test_sort_by_a_group_key_descending(sales):
     groups = aggregate(sales, group_by=("item", "shop"), sort_by=SortBy("shop", descending=True))
 
