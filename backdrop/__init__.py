@@ -29,6 +29,7 @@ def make_config(settings):
     config.include(".store_space")
     config.include(".status")
     config.include(".metrics")
+    config.include(".openapi")
     # One include per role the ini asks for.
     for role in settings["backdrop.roles"]:
         config.include(f".{role}")

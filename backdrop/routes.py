@@ -11,6 +11,8 @@ def includeme(config):
     config.add_route("status", "/_status")
     config.add_route("status.buckets", "/_status/buckets")
     config.add_route("status.data_sets", "/_status/data-sets")
+    # The OpenAPI document of this process's roles (every role).
+    config.add_route("openapi", "/_openapi.json")
     # Prometheus metrics (every role, when backdrop.metrics.enabled).
     config.add_route("metrics", "/_metrics")
     # Data-set management (write role, admin token).

@@ -38,7 +38,9 @@ def includeme(config):
         callback_path="/sign-in/callback",
         decorator=admin_headers,
     )
-    config.add_static_view("_admin/static", "backdrop.admin:static", cache_max_age=3600)
+    # GET and HEAD only (a route predicate): a static view alone answers every method.
+    config.add_static_view("_admin/static", "backdrop.admin:static", cache_max_age=3600,
+                           request_method=("GET", "HEAD"))
     config.add_request_method(signed_in_user, "admin_user", reify=True)
     config.add_view_predicate("admin_page", AdminPagePredicate)
     config.scan(".auth")

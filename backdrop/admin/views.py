@@ -37,7 +37,7 @@ def home(request):
     return page(request, "home", buckets=buckets, charts=True)
 
 
-@view_config(route_name="admin.user", decorator=admin_headers)
+@view_config(route_name="admin.user", request_method=("GET", "HEAD"), decorator=admin_headers)
 def old_user_page(request):
     return HTTPMovedPermanently(location=request.route_url("admin.home"))
 
