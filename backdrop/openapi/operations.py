@@ -109,7 +109,10 @@ def _records(address, path_params):
             },
         },
         "options": {
-            "tags": ["read"], "summary": "CORS preflight", "operationId": f"preflight_{address}",
+            "tags": ["read"], "summary": "CORS preflight: 200 for any name, a bucket or not",
+            "operationId": f"preflight_{address}",
+            "parameters": [{"name": name, "in": "path", "required": True,
+                            "schema": {"type": "string"}} for name in path_params],
             "responses": {"200": {"description": "Access-Control-Max-Age: 86400",
                                   "headers": {"Access-Control-Allow-Origin":
                                               ref("headers", "Access-Control-Allow-Origin")}}},
