@@ -92,7 +92,7 @@ def _records(address, path_params):
                     "text/csv": {"schema": {"type": "string"}}},
     }
     write_errors = _errors("BadRequest", "Unauthorized", "NotFound", "TooLarge",
-                           "UnsupportedMedia", "StoreFull")
+                           "UnsupportedMedia", "StoreFull", "StoreUnavailable")
     return {
         "parameters": _params(*path_params),
         "get": {
@@ -135,7 +135,8 @@ def _records(address, path_params):
             "operationId": f"delete_records_{address}", "security": BUCKET_TOKEN,
             "parameters": _params(*DELETE_PARAMETERS),
             "responses": {**_ok("Ok", "count is the records deleted (0 when none matched)"),
-                          **_errors("BadRequest", "Unauthorized", "NotFound")},
+                          **_errors("BadRequest", "Unauthorized", "NotFound", "StoreFull",
+                                    "StoreUnavailable")},
         },
         "patch": {
             "tags": ["write"], "summary": "Set keys on stored records by _id, all-or-nothing",

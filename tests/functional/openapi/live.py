@@ -8,6 +8,7 @@ import tempfile
 import zlib
 from pathlib import Path
 
+import requests
 from schemathesis.core.parameters import ParameterLocation
 from schemathesis.generation.modes import GenerationMode
 
@@ -30,7 +31,7 @@ SETTINGS = {
     "backdrop.max_batch_records": "20",
 }
 RECORDS = [
-    {"_timestamp": "2024-03-04T10:00:00Z", "page": "/a", "n": 1, "ok": True},
+    {"_id": "r1", "_timestamp": "2024-03-04T10:00:00Z", "page": "/a", "n": 1, "ok": True},
     {"_timestamp": "2024-03-05T11:00:00Z", "page": "/b", "n": 2.5, "ok": False},
     {"_timestamp": "2024-03-12T12:00:00Z", "page": "/a", "n": 3, "ok": None},
 ]
@@ -76,6 +77,21 @@ class Live:
         assert status == 200, body
         self.server.create_bucket(SPARE)
         return self
+
+    def etag(self, path):
+        """The ETag a read of ``path`` carries now."""
+        return requests.get(self.url + path, timeout=30).headers["ETag"]
+
+    def stale(self, path):
+        """A bucket that expects writes and never had one makes ``path`` a 500 (then goes)."""
+        name = f"stale-{zlib.crc32(path.encode())}"
+        self.server.create_bucket(name, max_age_expected=60)
+        try:
+            response = requests.get(self.url + path, timeout=30)
+        finally:
+            requests.delete(f"{self.url}/data-sets/{name}", timeout=30,
+                            headers={"Authorization": f"Bearer {ADMIN}"})
+        return response
 
     def restore(self, case, response):
         """The spare bucket back after a fuzzed delete, for the cases after it."""
