@@ -35,6 +35,9 @@ tests_require = [
     "ruff>=0.4",
     "psutil>=5.9",
     "selenium>=4.15",
+    # GET /_openapi.json is checked by these: the OpenAPI 3.1 schema, and a fuzzer.
+    "openapi-spec-validator>=0.9",
+    "schemathesis>=4.32",
 ]
 
 setup(

@@ -124,8 +124,17 @@ def rotate_token(request):
     return _json({**public(store.get_bucket(name)), "bearer_token": token})
 
 
+# What each route answers, for the Allow header a 405 must carry (RFC 9110).
+ALLOWED = {
+    "datasets.list": "GET, HEAD",
+    "datasets.item": "GET, HEAD, POST, PATCH, DELETE",
+    "datasets.token": "POST",
+}
+
+
 @view_config(route_name="datasets.list")
 @view_config(route_name="datasets.item")
 @view_config(route_name="datasets.token")
 def wrong_method(request):
-    raise APIError(405, f"{request.method} is not allowed here")
+    allowed = ALLOWED[request.matched_route.name]
+    raise APIError(405, f"{request.method} is not allowed here", {"Allow": allowed})

@@ -97,6 +97,17 @@ def test_every_served_operation_is_documented(role_app):
             assert served_elsewhere, (
                 f"{method.upper()} {path} answered {response.status} but is not documented"
             )
+            if response.status_int == 405 and response.content_type == "application/json":
+                assert allowed(response) == documented_methods(listed, path), path
+
+
+def allowed(response):
+    return {method.strip().lower() for method in response.headers["Allow"].split(",")}
+
+
+def documented_methods(listed, path):
+    methods = {method for documented_path, method in listed if documented_path == path}
+    return methods | ({"head"} if "get" in methods else set())
 
 
 def test_each_role_documents_only_its_own_operations(make_app):
