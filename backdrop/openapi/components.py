@@ -3,6 +3,8 @@
 Constraints are SPEC's (1, 2.3, 3.2); the read and write code enforce them,
 the fuzzer checks that the two agree.
 """
+import copy
+
 NAME_PATTERN = "^[a-z0-9][a-z0-9_-]{0,63}$"
 KEY_PATTERN = "^[A-Za-z_][A-Za-z0-9_]*$"
 MAX_REPEAT = 10
@@ -241,6 +243,21 @@ SECURITY_SCHEMES = {
 }
 
 
-def components():
-    return {"schemas": SCHEMAS, "parameters": PARAMETERS, "headers": HEADERS,
-            "responses": RESPONSES, "securitySchemes": SECURITY_SCHEMES}
+def components(plugins=None):
+    """The components; with ``plugins``, names that must be registered become enums."""
+    parts = copy.deepcopy({"schemas": SCHEMAS, "parameters": PARAMETERS, "headers": HEADERS,
+                           "responses": RESPONSES, "securitySchemes": SECURITY_SCHEMES})
+    if plugins is not None:
+        _registered(parts, plugins)
+    return parts
+
+
+def _registered(parts, plugins):
+    """Bucket types, upload parsers and filters, collect methods: what this process has."""
+    config = parts["schemas"]["BucketConfigInput"]["properties"]
+    config["bucket_type"]["enum"] = sorted(plugins.bucket_types)
+    config["upload_format"]["enum"] = sorted(plugins.upload_parsers)
+    config["upload_filters"]["items"]["enum"] = sorted(plugins.upload_filters)
+    methods = "|".join(sorted(plugins.collectors, key=lambda name: (-len(name), name)))
+    collect = parts["parameters"]["collect"]["schema"]["items"]
+    collect["pattern"] = f"^[A-Za-z][A-Za-z0-9_]*(:({methods}))?$"

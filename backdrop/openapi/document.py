@@ -38,7 +38,7 @@ def build_document(registry):
                            f"operations of the roles this process serves: {roles}.",
         },
         "paths": paths,
-        "components": copy.deepcopy(components()),
+        "components": components(registry.get("backdrop.plugins")),
     }
     public_url = settings.get("backdrop.public_url")
     if public_url:

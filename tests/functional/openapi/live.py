@@ -133,7 +133,9 @@ class Live:
         if "data_group" in parameters and _most(parameters["data_group"]):
             parameters["data_group"], parameters["data_type"] = GROUP, TYPE
         if "name" in parameters and _most(parameters["name"]):
-            parameters["name"] = SPARE
+            creating = (case.method.upper(), case.operation.path) == ("POST", "/data-sets/{name}")
+            # A create needs a free name; everything else the spare bucket.
+            parameters["name"] = f"fuzz-{_crc(parameters['name'])}" if creating else SPARE
 
 
 def _negative(case, location):
@@ -141,6 +143,10 @@ def _negative(case, location):
     return component is not None and component.mode == GenerationMode.NEGATIVE
 
 
+def _crc(text):
+    return zlib.crc32(str(text).encode())
+
+
 def _most(text):
     """True for three generated values in four, the same on every run."""
-    return zlib.crc32(str(text).encode()) % 4 != 0
+    return _crc(text) % 4 != 0
