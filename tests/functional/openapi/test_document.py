@@ -157,3 +157,14 @@ def test_only_get_and_head_are_answered(app):
     assert app.head("/_openapi.json").status_int == 200
     response = app.post("/_openapi.json", status=405)
     assert response.json == {"status": "error", "message": "method not allowed"}
+
+
+def test_registered_names_come_from_the_plugins(make_app):
+    """A third-party bucket type is in the enum; built-in collect methods are in the pattern."""
+    document = make_app(**{"backdrop.load_entry_points": "true"}).get("/_openapi.json").json
+    config = document["components"]["schemas"]["BucketConfigInput"]["properties"]
+    assert {"events", "realtime", "custom", "measurements"} <= set(config["bucket_type"]["enum"])
+    assert set(config["upload_format"]["enum"]) >= {"csv", "excel"}
+    collect = document["components"]["parameters"]["collect"]["schema"]["items"]["pattern"]
+    for method in ("sum", "count", "set", "mean", "min", "max"):
+        assert f"|{method}|" in collect.replace("(", "|").replace(")", "|")
