@@ -15,8 +15,10 @@ DOCUMENT = "backdrop.openapi.document"
 
 
 def openapi_view(request):
-    response = Response(body=request.registry[DOCUMENT], content_type="application/json",
-                        charset="utf-8")
+    body = request.registry.get(DOCUMENT)
+    if body is None:  # an app made without make_wsgi_app (no ApplicationCreated)
+        body = _encoded(request.registry)
+    response = Response(body=body, content_type="application/json", charset="utf-8")
     response.cache_control = "no-cache"
     return response
 
@@ -25,9 +27,12 @@ def wrong_method(request):
     return json_error(405, "method not allowed", {"Allow": "GET, HEAD"})
 
 
+def _encoded(registry):
+    return json.dumps(build_document(registry), separators=(",", ":")).encode()
+
+
 def _build(event):
-    registry = event.app.registry
-    registry[DOCUMENT] = json.dumps(build_document(registry), separators=(",", ":")).encode()
+    event.app.registry[DOCUMENT] = _encoded(event.app.registry)
 
 
 def includeme(config):

@@ -168,3 +168,12 @@ def test_registered_names_come_from_the_plugins(make_app):
     collect = document["components"]["parameters"]["collect"]["schema"]["items"]["pattern"]
     for method in ("sum", "count", "set", "mean", "min", "max"):
         assert f"|{method}|" in collect.replace("(", "|").replace(")", "|")
+
+
+def test_the_document_is_built_on_demand_when_the_app_was_not_announced(app):
+    """An app whose ApplicationCreated never fired still answers with the same document."""
+    from backdrop.openapi import DOCUMENT
+
+    built = app.get("/_openapi.json").json
+    del app.app.registry[DOCUMENT]
+    assert app.get("/_openapi.json").json == built
