@@ -150,6 +150,14 @@ def _clash(live):
             "json": {"data_group": GROUP, "data_type": TYPE}}
 
 
+def _too_big(url):
+    return {"url": url, "headers": admin(), "json": BIG}
+
+
+def _not_json(url):
+    return {"url": url, "headers": {**admin(), "Content-Type": "text/plain"}, "data": b"{}"}
+
+
 RECIPES = {
     ("GET", "/_metrics", "200"): lambda live: {"url": "/_metrics",
                                                "headers": bearer(METRICS_TOKEN)},
@@ -181,11 +189,8 @@ RECIPES = {
     ("PATCH", "/data-sets/{name}", "404"): lambda live: {
         "url": "/data-sets/nowhere", "headers": admin(), "json": {"published": True}},
     ("PATCH", "/data-sets/{name}", "409"): _clash,
-    ("PATCH", "/data-sets/{name}", "413"): lambda live: {
-        "url": f"/data-sets/{BUCKET}", "headers": admin(), "json": BIG},
-    ("PATCH", "/data-sets/{name}", "415"): lambda live: {
-        "url": f"/data-sets/{BUCKET}", "headers": {**admin(), "Content-Type": "text/plain"},
-        "data": b"{}"},
+    ("PATCH", "/data-sets/{name}", "413"): lambda live: _too_big(f"/data-sets/{BUCKET}"),
+    ("PATCH", "/data-sets/{name}", "415"): lambda live: _not_json(f"/data-sets/{BUCKET}"),
     ("POST", "/data-sets/{name}", "201"): lambda live: {
         "url": f"/data-sets/{unique('new')}", "headers": admin(), "json": {}},
     ("POST", "/data-sets/{name}", "400"): lambda live: {
@@ -194,11 +199,8 @@ RECIPES = {
         "url": f"/data-sets/{unique('new')}", "json": {}},
     ("POST", "/data-sets/{name}", "409"): lambda live: {
         "url": f"/data-sets/{BUCKET}", "headers": admin(), "json": {}},
-    ("POST", "/data-sets/{name}", "413"): lambda live: {
-        "url": f"/data-sets/{unique('new')}", "headers": admin(), "json": BIG},
-    ("POST", "/data-sets/{name}", "415"): lambda live: {
-        "url": f"/data-sets/{unique('new')}", "headers": {**admin(), "Content-Type": "text/plain"},
-        "data": b"{}"},
+    ("POST", "/data-sets/{name}", "413"): lambda live: _too_big(f"/data-sets/{unique('new')}"),
+    ("POST", "/data-sets/{name}", "415"): lambda live: _not_json(f"/data-sets/{unique('new')}"),
     ("POST", "/data-sets/{name}/token", "200"): lambda live: {
         "url": f"/data-sets/{_created(live)}/token", "headers": admin()},
     ("POST", "/data-sets/{name}/token", "401"): lambda live: {
