@@ -45,18 +45,23 @@ def parse_datetime(text):
     """An ISO 8601 string with a UTC offset (or a bare date) as an aware UTC datetime.
 
     Raises ``ValueError`` for anything else, including naive datetimes.
+    On every timestamped record written, so the common ``...Z`` form takes
+    the shortest way (one C call, no regex, no conversion).
     """
     if not isinstance(text, str):
         raise ValueError("not a string")
-    if DATE_ONLY.match(text):
-        return datetime.fromisoformat(text).replace(tzinfo=UTC)
     if "T" not in text and " " not in text:
+        if DATE_ONLY.match(text):
+            return datetime.fromisoformat(text).replace(tzinfo=UTC)
         raise ValueError("no time part")
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
         moment = isoparse(text)
-    if moment.tzinfo is None or moment.utcoffset() is None:
+    zone = moment.tzinfo
+    if zone is UTC:
+        return moment
+    if zone is None or moment.utcoffset() is None:
         raise ValueError("no UTC offset")
     return moment.astimezone(UTC)
 
@@ -143,7 +148,15 @@ def new_id():
     return f"{int(time.time()):08x}{_ID_PROCESS}{next(_ID_COUNTER) & 0xFFFFFF:06x}"
 
 
-def prepare_record(record, bucket, bucket_type):
+def new_ids():
+    """``new_id`` for a batch: a function giving the next id, the seconds and process part
+    formatted once (a batch is prepared within a second or two; ids stay unique and rising)."""
+    prefix = f"{int(time.time()):08x}{_ID_PROCESS}"
+    counter = _ID_COUNTER
+    return lambda: f"{prefix}{next(counter) & 0xFFFFFF:06x}"
+
+
+def prepare_record(record, bucket, bucket_type, make_id=new_id):
     """Validate one record and return its prepared form (see ``backdrop.interfaces``)."""
     check_record(record)
     prepared = dict(record)
@@ -165,7 +178,7 @@ def prepare_record(record, bucket, bucket_type):
                 raise RecordError(f"{name} is not a valid timestamp, it must be ISO8601") from None
     prepared = bucket_type.prepare(prepared, bucket)
     if not prepared.get("_id"):
-        prepared["_id"] = new_id()
+        prepared["_id"] = make_id()
     return prepared
 
 
@@ -178,10 +191,12 @@ def prepare_batch(records, bucket, bucket_type):
         return [prepare_record(records, bucket, bucket_type)]
     if not isinstance(records, list):
         raise RecordError("expected a JSON object or an array of objects")
+    make_id = new_ids()
     prepared = []
+    append = prepared.append
     for index, record in enumerate(records):
         try:
-            prepared.append(prepare_record(record, bucket, bucket_type))
+            append(prepare_record(record, bucket, bucket_type, make_id))
         except RecordError as error:
             raise RecordError(error.reason, index) from None
     return prepared

@@ -1,15 +1,30 @@
 """Reading a JSON request body within limits (SPEC 2.3).
 
-The raw body is read at most ``max_body_bytes + 1`` bytes at a time; a gzip
-body is inflated in bounded steps and abandoned as soon as it passes
+The raw body is read at most ``max_body_bytes + 1`` bytes at a time into one
+buffer (never a list of parts joined into a second copy); a gzip body is
+inflated in bounded steps and abandoned as soon as it passes
 ``max_inflated_bytes``, so a gzip bomb costs only as much as the limit.
+
+JSON is parsed by orjson (about three times the standard library's speed);
+whatever orjson refuses, and any number too long for it to keep exact, goes
+to the standard library, whose answer (and error message) is the one given.
+A body that could hold more records than a batch may is scanned first
+(``backdrop.write.batch_shape``), so a refused batch never costs the memory
+of parsing it.
 """
 import json
+import re
 import zlib
 
+import orjson
+
 from ..errors import APIError
+from .batch_shape import check_batch_shape
 
 CHUNK = 64 * 1024
+BOM = b"\xef\xbb\xbf"
+# 19 digits in a row: an integer orjson would turn into a float (or a float it may round).
+LONG_NUMBER = re.compile(rb"[0-9]{19}")
 
 
 def _reject_constant(name):
@@ -21,29 +36,26 @@ def read_limited(request, limit):
     if request.content_length is not None and request.content_length > limit:
         raise APIError(413, f"Request body is larger than the limit of {limit} bytes")
     stream = request.body_file_raw if request.content_length is None else request.body_file
-    parts, size = [], 0
+    data = bytearray()
     while True:
-        part = stream.read(min(CHUNK, limit + 1 - size))
+        part = stream.read(min(CHUNK, limit + 1 - len(data)))
         if not part:
             break
-        parts.append(part)
-        size += len(part)
-        if size > limit:
+        data += part
+        if len(data) > limit:
             raise APIError(413, f"Request body is larger than the limit of {limit} bytes")
-    return b"".join(parts)
+    return data
 
 
 def inflate_limited(data, limit):
     """Inflate gzip ``data``; 413 as soon as the output passes ``limit`` bytes."""
-    parts, size, pending = [], 0, data
+    inflated, pending = bytearray(), data
     try:
         while pending:  # one gzip member per pass: concatenated members are one body (RFC 1952)
             inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
             while pending and not inflater.eof:
-                part = inflater.decompress(pending, limit + 1 - size)
-                size += len(part)
-                parts.append(part)
-                if size > limit:
+                inflated += inflater.decompress(pending, limit + 1 - len(inflated))
+                if len(inflated) > limit:
                     raise APIError(
                         413, f"Inflated request body is larger than the limit of {limit} bytes"
                     )
@@ -53,7 +65,7 @@ def inflate_limited(data, limit):
             pending = inflater.unused_data
     except zlib.error as error:
         raise APIError(400, f"Error parsing gzip body: {error}") from None
-    return b"".join(parts)
+    return inflated
 
 
 def check_content_type(request):
@@ -69,6 +81,15 @@ def parse_json(data):
     """Parse UTF-8 JSON bytes; every failure is a 400 that says why."""
     if not data:
         raise APIError(400, "Expected JSON request body but received zero bytes.")
+    if not LONG_NUMBER.search(data):
+        try:
+            return orjson.loads(memoryview(data)[len(BOM):] if data.startswith(BOM) else data)
+        except orjson.JSONDecodeError:
+            pass  # the standard library below says why, or accepts it for validation to name
+    return _parse_json_stdlib(data)
+
+
+def _parse_json_stdlib(data):
     try:
         text = data.decode("utf-8-sig")
         return json.loads(text, parse_constant=_reject_constant)
@@ -80,11 +101,23 @@ def parse_json(data):
         raise APIError(400, f"Error parsing JSON: {error}") from None
 
 
-def json_body(request):
-    """The request's JSON body, honouring Content-Type, gzip and the size limits."""
+def body_bytes(request):
+    """The request's body, honouring Content-Type, gzip and the size limits."""
     settings = request.registry.settings
     encoding = check_content_type(request)
     data = read_limited(request, settings["backdrop.max_body_bytes"])
     if encoding == "gzip" and data:
         data = inflate_limited(data, settings["backdrop.max_inflated_bytes"])
+    return data
+
+
+def json_body(request):
+    """The request's JSON body, honouring Content-Type, gzip and the size limits."""
+    return parse_json(body_bytes(request))
+
+
+def records_body(request, max_records):
+    """``json_body`` for a batch of records: 413 before parsing more than ``max_records``."""
+    data = body_bytes(request)
+    check_batch_shape(data, max_records)
     return parse_json(data)

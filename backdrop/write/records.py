@@ -11,7 +11,7 @@ from ..interfaces import IStore
 from ..lookup import bucket_for
 from ..records import RecordError, prepare_batch
 from ..store.errors import RecordsRefused
-from .body import json_body
+from .body import records_body
 
 
 def _authorised_bucket(request):
@@ -23,10 +23,10 @@ def _authorised_bucket(request):
 
 
 def _prepared(request, config):
-    body = json_body(request)
+    limit = request.registry.settings["backdrop.max_batch_records"]
+    body = records_body(request, limit)
     records = body if isinstance(body, list) else [body]
     request.environ["backdrop.batch_size"] = len(records)  # for the metrics
-    limit = request.registry.settings["backdrop.max_batch_records"]
     if len(records) > limit:
         raise APIError(413, f"A batch may hold at most {limit} records")
     bucket_type = request.plugins.bucket_types.get(config["bucket_type"])
