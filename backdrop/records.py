@@ -122,6 +122,8 @@ def check_record(record):
             continue
         if kind is int and INT64[0] <= value <= INT64[1]:
             continue
+        if kind is bool or value is None or (kind is float and math.isfinite(value)):
+            continue
         check_value(key, value)
 
 
@@ -167,6 +169,15 @@ def prepare_record(record, bucket, bucket_type, make_id=new_id):
         record_id = prepared["_id"]
         if not isinstance(record_id, str) or not record_id or WHITESPACE.search(record_id):
             raise RecordError("_id must be a non-empty string without whitespace")
+    if "_timestamp" in prepared or "_start_at" in prepared or "_end_at" in prepared:
+        _parse_datetime_fields(prepared)
+    prepared = bucket_type.prepare(prepared, bucket)
+    if not prepared.get("_id"):
+        prepared["_id"] = make_id()
+    return prepared
+
+
+def _parse_datetime_fields(prepared):
     for name in DATETIME_FIELDS:
         if name in prepared:
             if prepared[name] is None:
@@ -176,10 +187,6 @@ def prepare_record(record, bucket, bucket_type, make_id=new_id):
                 prepared[name] = parse_datetime(prepared[name])
             except (ValueError, OverflowError):
                 raise RecordError(f"{name} is not a valid timestamp, it must be ISO8601") from None
-    prepared = bucket_type.prepare(prepared, bucket)
-    if not prepared.get("_id"):
-        prepared["_id"] = make_id()
-    return prepared
 
 
 def prepare_batch(records, bucket, bucket_type):
