@@ -21,6 +21,7 @@ from ..errors import APIError
 from .batch_shape import check_batch_shape
 
 CHUNK = 64 * 1024
+INFLATE_STEP = 1024 * 1024  # inflated at most this much at a time: never a second copy of the body
 BOM = b"\xef\xbb\xbf"
 # 19 digits in a row: an integer orjson would turn into a float. Found by mapping digits
 # to "0" and all else to " " (bytes.translate, in C): fifteen times faster than a regex.
@@ -59,7 +60,7 @@ def inflate_limited(data, limit):
         while pending:  # one gzip member per pass: concatenated members are one body (RFC 1952)
             inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
             while pending and not inflater.eof:
-                inflated += inflater.decompress(pending, limit + 1 - len(inflated))
+                inflated += inflater.decompress(pending, min(INFLATE_STEP, limit + 1 - len(inflated)))
                 if len(inflated) > limit:
                     raise APIError(
                         413, f"Inflated request body is larger than the limit of {limit} bytes"
