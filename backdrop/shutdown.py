@@ -25,7 +25,17 @@ EXIT_UNFINISHED = 3  # the exit status when the grace period ended with requests
 
 
 def server_factory(global_conf, **server_settings):
-    """A PasteDeploy server: ``serve(app)`` with ``server_settings`` passed to waitress."""
+    """A PasteDeploy server: ``serve(app)`` with ``server_settings`` passed to waitress.
+
+    ``BACKDROP_LISTEN`` (``host:port``, or several separated by spaces)
+    overrides the ini's ``listen``, so one ini can start several processes:
+    ``BACKDROP_LISTEN=127.0.0.1:3041 pserve ini/write.ini`` is a second writer.
+    """
+    listen = os.environ.get("BACKDROP_LISTEN", "").strip()
+    if listen:
+        server_settings = {key: value for key, value in server_settings.items()
+                           if key not in ("listen", "host", "port")}
+        server_settings["listen"] = listen
 
     def serve(app):
         settings = getattr(getattr(app, "registry", None), "settings", None) or {}
