@@ -10,8 +10,11 @@ its mirror kept; each read in ``queries.py`` over HTTP, as DuckDB SQL over a
 plain table of the same rows (the limit aggregates are held to) and as
 direct SQL on the store's file; 100 rounds of read-after-write; the read
 process's peak memory; and HTTP ingest against ``executemany`` of the same
-rows and against the release before the mirror (``--baseline-rev``), run
-from a git worktree. Results also go to ``bench/out/results.json``.
+rows, against the release before the mirror (``--baseline-rev``) and the
+write path before issue 9 (``--before-rev``, server CPU per record), each run
+from a git worktree; and one write process with one client against two write
+processes on one store with two clients. Results also go to
+``bench/out/results.json``.
 """
 import argparse
 import json
@@ -21,6 +24,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -33,12 +37,14 @@ from server import ADMIN_TOKEN, Client, RSSSampler, Server, cpu_seconds
 BUCKET = "bench"
 QUERY_RATIO, QUERY_SLACK_MS = 2.0, 3.0  # aggregates: within 2x DuckDB's time + 3 ms
 RAW_LIMIT_MS = 5.0
-INGEST_RATIO = 0.25  # HTTP ingest / executemany of the same rows
+INGEST_RATIO = 0.6  # HTTP ingest / executemany of the same rows (InfluxDB's rate here)
+SCALING_RATIO = 1.6  # two write processes and two clients / one and one
 INGEST_VS_BASELINE = 0.95  # not lower than the release before (5% for a noisy 2-core box)
 READ_AFTER_WRITE_ROUNDS, READ_AFTER_WRITE_SLACK_MS = 100, 10.0
 COLD_LIMIT_S, RESTART_LIMIT_S = 5.0, 1.0
 MB = 1024 * 1024
 BASELINE_REV = "c259f58"  # the last release before the columnar mirror
+BEFORE_REV = "220085f"  # the write path before issue 9 (the lean write path)
 OUT = Path(__file__).resolve().parent / "out" / "results.json"
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -61,6 +67,10 @@ def parse_args(argv):
                         help="git revision whose ingest this run's must match ('' to skip)")
     parser.add_argument("--baseline-records", type=int, default=1_000_000,
                         help="records for each side of the ingest comparison with the baseline")
+    parser.add_argument("--before-rev", default=BEFORE_REV,
+                        help="git revision whose server CPU per record is reported ('' to skip)")
+    parser.add_argument("--scaling-records", type=int, default=None,
+                        help="records for each side of one vs two write processes (--records)")
     return parser.parse_args(argv)
 
 
@@ -191,20 +201,21 @@ def read_after_write(writer, reader, args, steady_ms):
             "met": p95 <= allowed and missed == 0}
 
 
-def baseline_ingest(args, directory):
-    """HTTP ingest of this checkout and of the release ``--baseline-rev``, batch by batch.
+def baseline_ingest(args, directory, rev=None, label="baseline"):
+    """HTTP ingest of this checkout and of the release ``rev`` (``--baseline-rev``), batch by batch.
 
     Both write processes run at once, each on a store of its own; every batch
     goes to both, in alternating order, so both see the same background load
     (the machine is shared and noisy). Only the time inside requests counts.
     """
-    tree = Path(directory) / "baseline-code"
+    rev, records = rev or args.baseline_rev, args.baseline_records
+    tree = Path(directory) / f"{label}-code"
     subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-f", str(tree),
-                    args.baseline_rev], check=True, capture_output=True)
+                    rev], check=True, capture_output=True)
     servers, clients = {}, {}
     try:
         for side, code in (("baseline", tree), ("this", None)):
-            side_dir = Path(directory) / f"ingest-{side}"
+            side_dir = Path(directory) / f"ingest-{label}-{side}"
             side_dir.mkdir()
             servers[side] = Server(side_dir, roles="write", name=side, code=code).start()
             admin = Client(servers[side].port)
@@ -213,8 +224,7 @@ def baseline_ingest(args, directory):
         elapsed = {side: 0.0 for side in servers}
         cpu = {side: cpu_seconds(server.process.pid) for side, server in servers.items()}
         count = 0
-        for number, batch in enumerate(
-                dataset.batches(args.baseline_records, args.batch, args.seed)):
+        for number, batch in enumerate(dataset.batches(records, args.batch, args.seed)):
             body = json.dumps(batch).encode()
             for side in (("baseline", "this") if number % 2 else ("this", "baseline")):
                 began = time.perf_counter()
@@ -237,8 +247,92 @@ def baseline_ingest(args, directory):
         subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)],
                        capture_output=True)
     figures["ratio"] = figures["this"]["per_second"] / figures["baseline"]["per_second"]
-    figures["rev"] = args.baseline_rev
+    figures["rev"] = rev
     figures["met"] = figures["ratio"] >= INGEST_VS_BASELINE
+    return figures
+
+
+def _post_bodies(client, bodies):
+    for body in bodies:
+        status, _, answer = client.request("POST", f"/{BUCKET}", body)
+        if status != 200:
+            raise RuntimeError(f"POST failed: {status} {answer[:300]!r}")
+
+
+def _load_through(servers, bodies):
+    """Wall seconds and server CPU seconds to post ``bodies``, one client per server at once.
+
+    Batches go round-robin to the clients; each client thread posts its share
+    on its own keep-alive connection to its own write process.
+    """
+    clients = [Client(server.port, server.token) for server in servers]
+    shares = [bodies[index::len(clients)] for index in range(len(clients))]
+    errors = []
+
+    def post(client, share):
+        try:
+            _post_bodies(client, share)
+        except Exception as error:  # noqa: BLE001 - reported by the caller
+            errors.append(error)
+
+    threads = [threading.Thread(target=post, args=pair) for pair in zip(clients, shares, strict=True)]
+    cpu = sum(cpu_seconds(server.process.pid) for server in servers)
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    seconds = time.perf_counter() - began
+    cpu = sum(cpu_seconds(server.process.pid) for server in servers) - cpu
+    for client in clients:
+        client.close()
+    if errors:
+        raise errors[0]
+    return seconds, cpu
+
+
+def scaling(args, directory):
+    """One write process and one client against two write processes on one store and two clients.
+
+    The same pre-encoded batches (so the clients cost little CPU) on a fresh
+    store each side; wall-clock time from the first request to the last answer.
+    """
+    records = args.scaling_records or args.records
+    bodies = [json.dumps(batch).encode()
+              for batch in dataset.batches(records, args.batch, args.seed)]
+    figures = {}
+    for processes in (1, 2):
+        side_dir = Path(directory) / f"scaling-{processes}"
+        side_dir.mkdir()
+        servers = []
+        try:
+            for number in range(processes):  # the first makes the store, the second joins it
+                server = Server(side_dir, roles="write", name=f"writer-{number}",
+                                db=side_dir / "bench.db").start()
+                servers.append(server)
+            admin = Client(servers[0].port)
+            token = create_bucket(admin)
+            admin.close()
+            for server in servers:
+                server.token = token
+            seconds, cpu = _load_through(servers, bodies)
+            check = direct.connect(str(side_dir / "bench.db"))
+            table, _ = direct.records_table(check, BUCKET)
+            (stored,) = check.execute(f"SELECT COUNT(*) FROM {table}").fetchone()
+            check.close()
+        finally:
+            for server in servers:
+                server.stop()
+        if stored != records:
+            raise RuntimeError(f"{processes} write processes stored {stored} of {records} records")
+        figures[f"processes_{processes}"] = {
+            "records": records, "seconds": seconds, "per_second": records / seconds,
+            "cpu_us_per_record": cpu * 1e6 / records}
+        print(f"  {processes} write process(es): {records / seconds:,.0f} rec/s,"
+              f" server CPU {cpu * 1e6 / records:.1f} us per record", flush=True)
+    figures["ratio"] = figures["processes_2"]["per_second"] / figures["processes_1"]["per_second"]
+    figures["target"] = SCALING_RATIO
+    figures["met"] = figures["ratio"] >= SCALING_RATIO
     return figures
 
 
@@ -291,16 +385,22 @@ def benchmark(args, directory):
     )
     direct_ingest = {"records": count, "seconds": seconds, "per_second": count / seconds,
                      "cpu_seconds": cpu, "cpu_us_per_record": cpu * 1e6 / count}
-    versus_baseline = None
+    versus_baseline = versus_before = None
     if args.baseline_rev:
         print(f"Ingest against the release before the mirror ({args.baseline_rev})...", flush=True)
         versus_baseline = baseline_ingest(args, directory)
+    if args.before_rev:
+        print(f"Ingest against the write path before issue 9 ({args.before_rev})...", flush=True)
+        versus_before = baseline_ingest(args, directory, args.before_rev, "before")
+    print("One write process and one client, then two and two, on one store...", flush=True)
+    two_processes = scaling(args, directory)
     return {
         "records": args.records, "batch": args.batch, "runs": args.runs, "seed": args.seed,
         "queries": queries, "load_average": load,
         "ingest": {"backdrop": http_ingest, "direct": direct_ingest,
                    "ratio": http_ingest["per_second"] / direct_ingest["per_second"],
-                   "target": INGEST_RATIO, "versus_baseline": versus_baseline},
+                   "target": INGEST_RATIO, "versus_baseline": versus_baseline,
+                   "versus_before": versus_before, "two_processes": two_processes},
         "cold_first_answer": {**cold, "limit": COLD_LIMIT_S},
         "restart_first_answer": {**restart, "limit": RESTART_LIMIT_S},
         "read_after_write": after_write,
@@ -326,6 +426,7 @@ def _targets(results):
     met["ingest ratio"] = results["ingest"]["ratio"] >= INGEST_RATIO
     if results["ingest"]["versus_baseline"]:
         met["ingest vs release before"] = results["ingest"]["versus_baseline"]["met"]
+    met["two write processes"] = results["ingest"]["two_processes"]["met"]
     return met
 
 
@@ -373,6 +474,19 @@ def report(results):
             f" rec/s, ratio {baseline['ratio']:.3f} (target >= {INGEST_VS_BASELINE});"
             f" server CPU {baseline['this']['cpu_us_per_record']:.0f} vs"
             f" {baseline['baseline']['cpu_us_per_record']:.0f} us per record")
+    before = ingest.get("versus_before")
+    if before:
+        lines.append(
+            f"server CPU per record, before ({before['rev']}) and after:"
+            f" {before['baseline']['cpu_us_per_record']:.1f} -> {before['this']['cpu_us_per_record']:.1f} us"
+            f" ({before['baseline']['per_second']:,.0f} -> {before['this']['per_second']:,.0f} rec/s"
+            f" side by side, {before['this']['records']:,} records each)")
+    two = ingest["two_processes"]
+    lines.append(
+        f"two write processes and two clients: {two['processes_2']['per_second']:,.0f} rec/s vs"
+        f" one and one {two['processes_1']['per_second']:,.0f} rec/s, ratio {two['ratio']:.2f}"
+        f" (target >= {SCALING_RATIO}); server CPU {two['processes_2']['cpu_us_per_record']:.1f} vs"
+        f" {two['processes_1']['cpu_us_per_record']:.1f} us per record")
     load = results["load_average"]
     if max(load["before_queries"][0], load["after_queries"][0]) > load["cpus"]:
         lines.append(f"warning: load average {load['after_queries'][0]:.1f} on {load['cpus']} CPUs"
