@@ -114,9 +114,10 @@ def check_record(record):
     """Check keys and values of one record as sent (before internal fields are parsed)."""
     if not isinstance(record, dict):
         raise RecordError("each record must be a JSON object")
-    for key, value in record.items():
-        if key not in _valid_keys:
+    if not _valid_keys.issuperset(record):  # one C call for keys already seen
+        for key in record:
             check_key(key)
+    for key, value in record.items():
         kind = type(value)  # the common cases inline: this runs for every value written
         if kind is str and value.isascii() and "\x00" not in value:
             continue
