@@ -375,8 +375,11 @@ class SQLiteStore:
             columns[key] = column
         return columns
 
-    def _insert_rows(self, db, table, built, last_seq):
+    def _insert_rows(self, db, table, built, last_seq, replacing=False):
         """Insert ``built`` rows (``_built_rows``) after write position ``last_seq``.
+
+        ``replacing``: the rows replace stored ones by id (an update), so the
+        upsert runs at once instead of after a plain INSERT meets the index.
 
         Returns the new position. Sequence numbers are given here, never
         reused (not even after the newest rows are deleted), so the change
@@ -398,6 +401,9 @@ class SQLiteStore:
         # triggers to prepare for). Only a batch that replaces records by ``_id``
         # (or repeats one) meets the unique index: it is undone to the savepoint
         # and written again as an upsert, whose replaced rows the removals trigger logs.
+        if replacing:
+            db.executemany("INSERT OR REPLACE " + sql, rows)
+            return last_seq + len(rows)
         db.execute("SAVEPOINT new_rows")
         try:
             db.executemany("INSERT " + sql, rows)
@@ -504,7 +510,8 @@ class SQLiteStore:
             if missing is not None:
                 raise RecordNotFound(missing)
             records = revise(stored)
-            self._touch(db, table, self._insert_rows(db, table, records, last_seq))
+            self._touch(db, table, self._insert_rows(db, table, _built_rows(records), last_seq,
+                                                     replacing=True))
             _prune_removals(db, table)
         return len(records)
 
