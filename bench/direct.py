@@ -42,7 +42,9 @@ def ingest_baseline(source_path, table, target_path, batch_size, limit):
     The rows are read back from the store's own table (so they are exactly
     the rows Backdrop wrote: the first ``limit``, those of the timed ingest) a
     batch at a time; only ``executemany`` and ``COMMIT`` are timed, in one
-    transaction per batch, as the store does.
+    transaction per batch, as the store does, with the statement it runs for
+    new records: a plain ``INSERT`` (the store falls back to its upsert only
+    for a batch that replaces records), sequence numbers included.
     """
     source = sqlite3.connect(source_path)
     ddl = [sql for (sql,) in source.execute(
@@ -50,12 +52,12 @@ def ingest_baseline(source_path, table, target_path, batch_size, limit):
         " AND type != 'trigger'"
         " ORDER BY type = 'index', name", (table,)
     )]
-    names = [row[1] for row in source.execute(f"PRAGMA table_info({table})") if row[1] != "seq"]
+    names = [row[1] for row in source.execute(f"PRAGMA table_info({table})")]
     target = connect(target_path)
     for statement in ddl:
         target.execute(statement)
     insert = (
-        f"INSERT OR REPLACE INTO {table} ({', '.join(names)})"
+        f"INSERT INTO {table} ({', '.join(names)})"
         f" VALUES ({', '.join('?' * len(names))})"
     )
     cursor = source.execute(
