@@ -9,7 +9,7 @@ from pyramid.events import NewResponse
 
 from .store.errors import StoreFull
 
-WRITE_METHODS = frozenset({"POST", "PUT", "PATCH"})
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 class StoreSpace:

@@ -81,6 +81,15 @@ def test_a_replace_that_meets_a_full_store_keeps_the_old_records(app, store, cap
     assert app.get("/visits").json == before
 
 
+def test_a_delete_that_succeeds_says_the_store_has_room_again(app, store, capped):
+    """Deleting records is a write: once one succeeds, the store is no longer reported full."""
+    _assert_full(app.post_json("/visits", _batch("refused", 2000), headers=_bearer(capped), status=507))
+    _raise_the_cap(store)
+    deleted = app.delete("/visits?filter_by=marker:before", headers=_bearer(capped)).json
+    assert deleted == {"status": "ok", "count": 10}
+    assert app.get("/_status").json == {"status": "ok", "message": "store is reachable"}
+    assert value(scrape(app), "backdrop_store_full") == 0
+
 def test_creating_a_bucket_in_a_full_store_creates_nothing(app, store, capped):
     from tests.conftest import ADMIN_TOKEN
 
