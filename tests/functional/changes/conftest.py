@@ -7,17 +7,10 @@ mongomock). Each test checks what it changed through the read API.
 """
 import pytest
 
-from tests.conftest import mongo_backend
+from tests.functional.read import conftest as read_suite
 from tests.functional.write.helpers import bearer
 
-
-@pytest.fixture(params=["sqlite", "sqlite-store-engine", mongo_backend()])
-def app(request, make_app):
-    if request.param == "sqlite":
-        return make_app()
-    if request.param == "sqlite-store-engine":
-        return make_app(**{"backdrop.read_engine": "store"})
-    return make_app(**{"backdrop.store": request.getfixturevalue("mongo_store")})
+app = read_suite.app  # the same fixture: every engine that answers reads
 
 
 @pytest.fixture
