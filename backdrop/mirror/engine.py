@@ -14,6 +14,7 @@ the position it reached, so a restarted process only catches up.
 """
 import itertools
 import logging
+import queue
 import secrets
 import threading
 import time
@@ -342,10 +343,11 @@ class ColumnarMirror:
     def _rebuild_table(self, bucket, state, changes):
         """A whole bucket into a new table, then swapped in by one small transaction.
 
-        The rows go in a chunk per commit (a transaction holding a million
-        uncommitted rows would hold them all in memory); no reader sees the new
-        table before the swap, and a crash leaves only an unused table, which
-        the next start drops.
+        The rows stream in through one ``INSERT`` per run of batches of one
+        shape (DuckDB writes full row groups to the file as they fill, so its
+        memory stays within the rebuild limit); no reader sees the new table
+        before the swap, and a crash leaves only an unused table, which the
+        next start drops.
         """
         cursor = self.cursor
         table, columns = f"m_{secrets.token_hex(6)}", {}
@@ -353,8 +355,7 @@ class ColumnarMirror:
         cursor.execute(f"CREATE TABLE {table} (seq BIGINT, ts BIGINT, {periods})")
         swapping = False
         try:
-            for batch in _grouped(changes.batches):
-                self._append(cursor, table, columns, batch)
+            self._stream(cursor, table, columns, changes.batches)
             cursor.execute("BEGIN TRANSACTION")
             swapping = True
             self._save_position(cursor, bucket, table, changes.position)
@@ -381,27 +382,47 @@ class ColumnarMirror:
         cursor.execute("DELETE FROM mirror_columns WHERE mtable = ?", (table,))
 
     def _append(self, cursor, table, columns, batch):
-        """Insert one feed batch, adding a column for each key and type new to the bucket."""
-        names = []
-        for name in batch.schema.names:
-            if name in (SEQ, TIMESTAMP):
-                names.append({SEQ: "seq", TIMESTAMP: "ts"}[name])
-                continue
-            key, value_type = split_value_column(name)
-            types = columns.setdefault(key, {})
-            if value_type not in types:
-                column = f"c{sum(len(t) for t in columns.values())}_{TYPE_SUFFIXES[value_type]}"
-                cursor.execute(f"ALTER TABLE {table} ADD COLUMN {column} {_DUCK_TYPES[value_type]}")
-                cursor.execute("INSERT INTO mirror_columns VALUES (?, ?, ?, ?)",
-                               (table, key, value_type, column))
-                types[value_type] = column
-            names.append(types[value_type])
-        incoming = batch.rename_columns(names)  # our own column names: no key reaches SQL
-        for name, starts in _period_starts(incoming.column("ts")).items():
-            incoming = incoming.append_column(name, starts)
+        """Insert one feed batch (or table), adding a column for each key and type new to it."""
+        incoming = _with_periods(batch.rename_columns(_columns_for(cursor, table, columns, batch)))  # noqa: F841
         # DuckDB finds ``incoming`` among this frame's variables (a replacement scan):
         # a millisecond less per catch-up than registering it as a view.
         cursor.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming")
+
+    def _stream(self, cursor, table, columns, batches):
+        """Every feed batch into ``table``, one streaming ``INSERT`` per run of one schema.
+
+        One statement over a stream costs DuckDB a third of what a statement
+        per chunk does, and a second thread turns the feed into Arrow while
+        DuckDB compresses what it has (it lets go of the GIL as it does).
+        """
+        batches = _prefetched(batches)
+        try:
+            self._stream_runs(cursor, table, columns, batches)
+        finally:
+            batches.close()  # the prefetching thread stops before the feed does
+
+    @staticmethod
+    def _prepared(batch, names):
+        """A feed batch in the mirror's column names, with its period starts."""
+        return _with_periods(batch.rename_columns(names))
+
+    def _stream_runs(self, cursor, table, columns, batches):
+        batch = next(batches, None)
+        while batch is not None:
+            names, schema, following = _columns_for(cursor, table, columns, batch), batch.schema, []
+
+            def one_schema(batch=batch, names=names, schema=schema, following=following):
+                yield self._prepared(batch, names)
+                for later in batches:
+                    if later.schema != schema:
+                        following.append(later)
+                        return
+                    yield self._prepared(later, names)
+
+            first = self._prepared(batch.slice(0, 0), names)
+            stream = pa.RecordBatchReader.from_batches(first.schema, one_schema())  # noqa: F841
+            cursor.execute(f"INSERT INTO {table} BY NAME SELECT * FROM stream")
+            batch = following[0] if following else None
 
     def held_positions(self):
         """``{bucket: FeedPosition or None}`` the mirror holds now (for the lag metric)."""
@@ -512,6 +533,69 @@ class ColumnarMirror:
 BATCHES_PER_APPEND = 4
 # Appends a bucket may be ahead of its saved position (``ColumnarMirror._apply``).
 SAVE_POSITION_EVERY = 50
+
+
+def _columns_for(cursor, table, columns, batch):
+    """The mirror's column names for ``batch``'s columns, adding those new to ``table``."""
+    names = []
+    for name in batch.schema.names:
+        if name in (SEQ, TIMESTAMP):
+            names.append({SEQ: "seq", TIMESTAMP: "ts"}[name])
+            continue
+        key, value_type = split_value_column(name)
+        types = columns.setdefault(key, {})
+        if value_type not in types:
+            column = f"c{sum(len(t) for t in columns.values())}_{TYPE_SUFFIXES[value_type]}"
+            cursor.execute(f"ALTER TABLE {table} ADD COLUMN {column} {_DUCK_TYPES[value_type]}")
+            cursor.execute("INSERT INTO mirror_columns VALUES (?, ?, ?, ?)",
+                           (table, key, value_type, column))
+            types[value_type] = column
+        names.append(types[value_type])
+    return names  # our own column names: no key reaches SQL
+
+
+def _with_periods(incoming):
+    """``incoming`` (a batch or table in the mirror's names) with its period start columns."""
+    for name, starts in _period_starts(incoming.column("ts")).items():
+        incoming = incoming.append_column(name, starts)
+    return incoming
+
+
+def _prefetched(batches, ahead=2):
+    """``batches``, produced by a second thread up to ``ahead`` in advance.
+
+    The thread stops, and the feed is left, when the consumer stops early or
+    fails; an error in the feed is raised in the consumer.
+    """
+    chunks, stop, done = queue.Queue(maxsize=ahead), threading.Event(), object()
+
+    def offer(item):
+        while not stop.is_set():
+            try:
+                return chunks.put(item, timeout=0.05)
+            except queue.Full:
+                continue
+
+    def produce():
+        try:
+            for batch in batches:
+                offer(batch)
+                if stop.is_set():
+                    return
+            offer(done)
+        except BaseException as error:  # handed to the consuming thread
+            offer(error)
+
+    thread = threading.Thread(target=produce, name="mirror-prefetch", daemon=True)
+    thread.start()
+    try:
+        while (item := chunks.get()) is not done:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join()
 
 
 def _grouped(batches):

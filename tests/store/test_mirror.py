@@ -320,12 +320,14 @@ CRASHING_READER = textwrap.dedent("""
     from backdrop.store.sqlite import SQLiteStore
     store = SQLiteStore(sys.argv[1])
     mirror = ColumnarMirror(store, MirrorFiles(sys.argv[2]))
-    original = mirror._append
-    def append_slowly(*args):
-        original(*args)
-        print("appended", flush=True)
-        import time; time.sleep(30)
-    mirror._append = append_slowly
+    original, prepared = mirror._prepared, []
+    def prepare_slowly(*args):  # the rebuild's insert stops with part of the rows in
+        prepared.append(original(*args))
+        if len(prepared) == 3:
+            print("appended", flush=True)
+            import time; time.sleep(30)
+        return prepared[-1]
+    mirror._prepared = prepare_slowly
     mirror.aggregate("b", Query(group_by=("k",)))
 """)
 
@@ -549,3 +551,49 @@ def test_a_failed_open_lets_its_slot_go(writer, reader, monkeypatch):
         assert mirror.files.path.endswith("/0.duckdb")
     finally:
         mirror.close()
+
+
+def _feed_batch(rows, **columns):
+    import pyarrow as pa
+    arrays = {"_seq": pa.array([seq for seq, _ in rows], pa.int64()),
+              "_timestamp": pa.array([ts for _, ts in rows], pa.int64())}
+    arrays.update({name: pa.array(values) for name, values in columns.items()})
+    return pa.RecordBatch.from_pydict(arrays)
+
+
+def test_a_stream_whose_batches_change_shape_goes_in_whole(mirror):
+    """The rebuild streams runs of one schema; a batch of another starts the next run."""
+    day = 86_400_000_000
+    batches = [
+        _feed_batch([(1, 0), (2, day)], **{"k:str": ["a", "b"]}),
+        _feed_batch([(3, 2 * day)], **{"k:str": ["c"]}),
+        _feed_batch([(4, 3 * day)], **{"k:int": [7], "v:float": [1.5]}),
+        _feed_batch([(5, None)], **{"k:str": ["d"]}),
+    ]
+    cursor, columns = mirror.cursor, {}
+    cursor.execute("CREATE TABLE m_test (seq BIGINT, ts BIGINT, hour BIGINT, day BIGINT,"
+                   " week BIGINT, month BIGINT, quarter BIGINT, year BIGINT)")
+    mirror._stream(cursor, "m_test", columns, iter(batches))
+    assert set(columns) == {"k", "v"} and set(columns["k"]) == {"str", "int"}
+    rows = cursor.execute(
+        f"SELECT seq, day, {columns['k']['str']}, {columns['k']['int']}, {columns['v']['float']}"
+        " FROM m_test ORDER BY seq").fetchall()
+    assert rows == [(1, 0, "a", None, None), (2, day, "b", None, None),
+                    (3, 2 * day, "c", None, None), (4, 3 * day, None, 7, 1.5),
+                    (5, None, "d", None, None)]
+
+
+def test_a_feed_that_fails_mid_stream_raises_and_leaves_no_thread(mirror):
+    def failing():
+        yield _feed_batch([(1, 0)], **{"k:str": ["a"]})
+        raise OSError("the feed broke")
+
+    cursor = mirror.cursor
+    cursor.execute("CREATE TABLE m_test (seq BIGINT, ts BIGINT, hour BIGINT, day BIGINT,"
+                   " week BIGINT, month BIGINT, quarter BIGINT, year BIGINT)")
+    before = set(threading.enumerate())
+    with pytest.raises(Exception, match="the feed broke"):
+        mirror._stream(cursor, "m_test", {}, failing())
+    assert not [thread for thread in set(threading.enumerate()) - before
+                if thread.name == "mirror-prefetch"]
+    assert cursor.execute("SELECT count(*) FROM m_test").fetchall() == [(0,)]
