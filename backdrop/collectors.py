@@ -11,3 +11,8 @@ class Collector:
 
     def finish(self, value):
         return self._finish(value) if self._finish else value
+
+    @property
+    def finishes(self):
+        """Whether ``finish`` can change a value (the read API skips calling it when not)."""
+        return self._finish is not None or type(self).finish is not Collector.finish

@@ -50,6 +50,14 @@ class Collect:
     field: str
     primitive: str
 
+    def __post_init__(self):
+        # Collects key every group's values: an answer of thousands of groups
+        # hashes them hundreds of thousands of times, so the hash is kept.
+        object.__setattr__(self, "_hash", hash((self.field, self.primitive)))
+
+    def __hash__(self):
+        return self._hash
+
     @property
     def label(self):
         return f"{self.field}:{self.primitive}"
@@ -87,7 +95,7 @@ class Query:
         return bool(self.period) and self.timezone != UTC_NAME
 
 
-@dataclass
+@dataclass(slots=True)
 class Group:
     """One aggregate row from a store."""
 

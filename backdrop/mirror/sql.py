@@ -208,7 +208,8 @@ class MirrorQuery:
         """
         query = self.query
         at = {name: position for position, name in enumerate(names)}
-        key_readers = [_key_reader(at, f"k{index}") for index in range(len(query.group_by))]
+        keys_of = _keys_reader([_key_reader(at, f"k{index}")
+                                for index in range(len(query.group_by))])
         collect_readers = [(collect, _collect_reader(collect.primitive, at, f"v{index}"))
                            for index, collect in enumerate(query.collect)]
         count_at, period_at = at["n"], at.get("p")
@@ -221,7 +222,7 @@ class MirrorQuery:
                 if period_start is None:
                     period_start = starts[micros] = from_epoch_micros(micros)
             groups.append(Group(
-                tuple(read(row) for read in key_readers), period_start, row[count_at],
+                keys_of(row), period_start, row[count_at],
                 {collect: read(row) for collect, read in collect_readers},
             ))
         return groups
@@ -481,6 +482,16 @@ def _max_order_terms(number, exact, alias, names):
     return terms
 
 
+def _keys_reader(readers):
+    """A function of a row giving its tuple of group labels."""
+    if not readers:
+        return lambda row: ()
+    if len(readers) == 1:
+        [only] = readers
+        return lambda row: (only(row),)
+    return lambda row: tuple([read(row) for read in readers])
+
+
 def _key_reader(at, alias):
     """A function of a row giving one group label (exactly one typed part is not NULL)."""
     parts = [at[f"{alias}{suffix}"] for suffix in "ifsb" if f"{alias}{suffix}" in at]
@@ -515,12 +526,11 @@ def _collect_reader(primitive, at, alias):
         return lambda row: int(distinct(row))
     if percentile_fraction(primitive) is not None:
         return get("q")
-    if primitive in ("sum", "mean"):
+    if primitive == "mean":
         integers, floats, numbers = get("si"), get("sf"), get("n")
-        if primitive == "mean":
-            return lambda row: mixed.combine_mean(_int(integers(row)), floats(row), numbers(row))
-        return lambda row: (mixed.combine_sum(_int(integers(row)), floats(row))
-                            if numbers(row) else None)
+        return lambda row: mixed.combine_mean(_int(integers(row)), floats(row), numbers(row))
+    if primitive == "sum":
+        return _sum_reader(at.get(f"{alias}si"), at.get(f"{alias}sf"), at[f"{alias}n"])
     parts = [get(suffix) for suffix in "ifsb"]
     if primitive == "min":
         return lambda row: mixed.lowest([part(row) for part in parts])
@@ -530,6 +540,20 @@ def _collect_reader(primitive, at, alias):
         return lambda row: mixed.distinct_sorted(
             [value for part in parts if part(row) for value in part(row)])
     raise ValueError(f"unknown primitive {primitive!r}")
+
+
+def _sum_reader(integers, floats, numbers):
+    """``_collect_reader`` for ``sum``, by position: the hot path of big grouped answers."""
+    combine = mixed.combine_sum
+    if floats is None and integers is not None:
+        def read(row):
+            total = row[integers]
+            return combine(None if total is None else int(total), None) if row[numbers] else None
+        return read
+    return lambda row: (combine(None if integers is None or row[integers] is None
+                                else int(row[integers]),
+                                None if floats is None else row[floats])
+                        if row[numbers] else None)
 
 
 def _int(value):

@@ -23,19 +23,31 @@ class Collected:
             (spec, collect, collectors[spec.method])
             for spec, collect in zip(specs, collects, strict=True)
         ]
+        # What ``values`` needs, looked up once per query rather than once per group.
+        self._finishing = [
+            (collect, collector.finish if collector.finishes else None, spec.labels)
+            for spec, collect, collector in self.items
+        ]
 
     def values(self, stored):
         """``{label: value}`` from a store's ``{Collect: value}``."""
-        named = {}
-        for spec, collect, collector in self.items:
+        return self.add_values({}, stored)
+
+    def add_values(self, row, stored):
+        """``row`` with the labelled values of ``stored`` added (one dict less per row)."""
+        for collect, finish, labels in self._finishing:
             value = stored.get(collect)
-            if isinstance(value, float) and not math.isfinite(value):
-                value = None  # a mean or sum past the float range: JSON has no Infinity
             if value is not None:
-                value = collector.finish(unsigned_zero(value))
-            for label in spec.labels:
-                named[label] = value
-        return named
+                if type(value) is float:
+                    # a mean or sum past the float range: JSON has no Infinity
+                    value = value + 0.0 if math.isfinite(value) else None
+                elif type(value) is list:
+                    value = unsigned_zero(value)
+                if finish is not None and value is not None:
+                    value = finish(value)
+            for label in labels:
+                row[label] = value
+        return row
 
     def empty(self):
         return {label: None for spec, _, _ in self.items for label in spec.labels}
@@ -101,13 +113,17 @@ def period_labels(periods, period, zone=None):
 def period_rows(groups, periods, period, collected, zone=None):
     """Every listed period in time order, gap-filled with ``_count`` 0 and nulls."""
     by_start = {group.period_start: group for group in groups}
-    rows = []
+    rows, empty = [], collected.empty()
     for start, labels in period_labels(periods, period, zone):
         group = by_start.get(start)
+        row = dict(labels)
         if group is None:
-            rows.append({**labels, "_count": 0, **collected.empty()})
+            row["_count"] = 0
+            row.update(empty)
         else:
-            rows.append({**labels, "_count": group.count, **collected.values(group.values)})
+            row["_count"] = group.count
+            collected.add_values(row, group.values)
+        rows.append(row)
     return rows
 
 
