@@ -14,7 +14,6 @@ the position it reached, so a restarted process only catches up.
 """
 import itertools
 import logging
-import queue
 import secrets
 import threading
 import time
@@ -27,6 +26,7 @@ from zope.interface import implementer
 
 from ..feed import SEQ, TIMESTAMP, FeedPosition, split_value_column
 from ..interfaces import IQueryEngine
+from ..prefetch import prefetched
 from ..query import NUMERIC_PRIMITIVES, PERIODS
 from ..store.errors import BucketNotFound, NonNumericCollect
 from .files import NO_SPACE, boot_id
@@ -395,7 +395,7 @@ class ColumnarMirror:
         per chunk does, and a second thread turns the feed into Arrow while
         DuckDB compresses what it has (it lets go of the GIL as it does).
         """
-        batches = _prefetched(batches)
+        batches = prefetched(batches, ahead=2, name="mirror-prefetch")
         try:
             self._stream_runs(cursor, table, columns, batches)
         finally:
@@ -559,43 +559,6 @@ def _with_periods(incoming):
     for name, starts in _period_starts(incoming.column("ts")).items():
         incoming = incoming.append_column(name, starts)
     return incoming
-
-
-def _prefetched(batches, ahead=2):
-    """``batches``, produced by a second thread up to ``ahead`` in advance.
-
-    The thread stops, and the feed is left, when the consumer stops early or
-    fails; an error in the feed is raised in the consumer.
-    """
-    chunks, stop, done = queue.Queue(maxsize=ahead), threading.Event(), object()
-
-    def offer(item):
-        while not stop.is_set():
-            try:
-                return chunks.put(item, timeout=0.05)
-            except queue.Full:
-                continue
-
-    def produce():
-        try:
-            for batch in batches:
-                offer(batch)
-                if stop.is_set():
-                    return
-            offer(done)
-        except BaseException as error:  # handed to the consuming thread
-            offer(error)
-
-    thread = threading.Thread(target=produce, name="mirror-prefetch", daemon=True)
-    thread.start()
-    try:
-        while (item := chunks.get()) is not done:
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        thread.join()
 
 
 def _grouped(batches):

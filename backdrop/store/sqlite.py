@@ -21,7 +21,6 @@ acknowledged.
 import errno
 import json
 import os
-import queue
 import secrets
 import sqlite3
 import threading
@@ -42,6 +41,7 @@ from ..periods import (
     shift,
     time_zone,
 )
+from ..prefetch import prefetched
 from ..query import NUMERIC_PRIMITIVES, value_order
 from ..records import DATETIME_FIELDS
 from .errors import (
@@ -702,46 +702,16 @@ def _feed_columns(db, table, fields, since, ids):
     return selects, names, types
 
 
-def _fetched_ahead(cursor):
-    """``cursor``'s rows in chunks, fetched by a second thread while the caller works.
-
-    sqlite3 lets go of the GIL while SQLite steps, so reading the next chunk
-    overlaps with turning the last one into Arrow and loading it elsewhere.
-    """
-    chunks, stop = queue.Queue(maxsize=1), threading.Event()
-
-    def fetch():
-        try:
-            while not stop.is_set() and (rows := cursor.fetchmany(FEED_CHUNK_ROWS)):
-                chunks.put(rows)
-            chunks.put(None)
-        except BaseException as error:  # handed to the reading thread
-            chunks.put(error)
-
-    thread = threading.Thread(target=fetch, name="feed-fetch", daemon=True)
-    thread.start()
-    try:
-        while (chunk := chunks.get()) is not None:
-            if isinstance(chunk, BaseException):
-                raise chunk
-            yield chunk
-    finally:
-        stop.set()
-        while thread.is_alive():  # let the fetcher finish before the snapshot ends
-            try:
-                chunks.get(timeout=0.1)
-            except queue.Empty:
-                pass
-        thread.join()
-
-
 def _feed_batches(cursor, names, types, ahead):
     """Arrow record batches of the feed's rows (see ``backdrop.feed``)."""
     import pyarrow as pa
 
     arrow_types = [getattr(pa, kind)() for kind in types]
-    chunks = _fetched_ahead(cursor) if ahead else iter(
-        lambda: cursor.fetchmany(FEED_CHUNK_ROWS), [])
+    # With ``ahead``, a second thread steps SQLite (which lets go of the GIL) for
+    # the next chunk while this one is turned into Arrow and loaded elsewhere.
+    chunks = iter(lambda: cursor.fetchmany(FEED_CHUNK_ROWS), [])
+    if ahead:
+        chunks = prefetched(chunks, name="feed-fetch")
     for rows in chunks:
         arrays = []
         for kind, values in zip(arrow_types, zip(*rows, strict=True), strict=True):
