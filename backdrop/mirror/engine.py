@@ -17,6 +17,7 @@ import logging
 import secrets
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import duckdb
@@ -26,6 +27,7 @@ from zope.interface import implementer
 
 from ..feed import SEQ, TIMESTAMP, FeedPosition, split_value_column
 from ..interfaces import IQueryEngine
+from ..periods import from_epoch_micros
 from ..prefetch import prefetched
 from ..query import NUMERIC_PRIMITIVES, PERIODS
 from ..store.errors import BucketNotFound, NonNumericCollect
@@ -468,17 +470,26 @@ class ColumnarMirror:
             self.full_disk_fallbacks += 1
             return None
 
-    def aggregate(self, bucket, query):
-        if _by_id(query):
-            return self.store.aggregate(bucket, query)
-        state = self._current_or_none(bucket)
+    @contextmanager
+    def _mirrored(self, bucket, query):
+        """The bucket's current state, held under its lock; None when the store should answer.
+
+        Under the lock, the table, its columns and its rows are of one
+        catch-up: another thread's cannot commit between building and running.
+        """
+        state = None if _by_id(query) else self._current_or_none(bucket)
         if state is None:
-            return self.store.aggregate(bucket, query)
-        # Under the bucket's lock, the table, its columns and its rows are of one
-        # catch-up: another thread's cannot commit between building and running.
+            yield None
+            return
         with state.lock:
             if state.table is None:
                 raise BucketNotFound(bucket)
+            yield state
+
+    def aggregate(self, bucket, query):
+        with self._mirrored(bucket, query) as state:
+            if state is None:
+                return self.store.aggregate(bucket, query)
             mirror_query = MirrorQuery(state.table, query, state.typed)
             try:
                 sql, params = mirror_query.aggregate()
@@ -509,14 +520,9 @@ class ColumnarMirror:
         return None
 
     def time_bounds(self, bucket, query):
-        if _by_id(query):
-            return self.store.time_bounds(bucket, query)
-        state = self._current_or_none(bucket)
-        if state is None:
-            return self.store.time_bounds(bucket, query)
-        with state.lock:
-            if state.table is None:
-                raise BucketNotFound(bucket)
+        with self._mirrored(bucket, query) as state:
+            if state is None:
+                return self.store.time_bounds(bucket, query)
             try:
                 sql, params = MirrorQuery(state.table, query, state.typed).time_bounds()
             except NoMatch:
@@ -524,8 +530,6 @@ class ColumnarMirror:
             [(low, high)] = self._with_headroom(self._fetch, sql, params)[1]
         if low is None:
             return None, None
-        from ..periods import from_epoch_micros
-
         return from_epoch_micros(low), from_epoch_micros(high)
 
 

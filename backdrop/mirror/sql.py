@@ -13,7 +13,12 @@ from datetime import datetime
 from .. import mixed
 from ..periods import PERIODS, epoch_micros, from_epoch_micros, query_period_starts
 from ..query import NUMERIC_PRIMITIVES, Group, percentile_fraction
-from ..store.sqlite_query import percentile_expression, ranked_source, window_conditions
+from ..store.sqlite_query import (
+    percentile_expression,
+    ranked_source,
+    time_bounds_sql,
+    window_conditions,
+)
 
 PERIOD_COLUMNS = {name: name for name in PERIODS}  # SQL text comes from here, not the query
 TYPE_SUFFIXES = {"int": "i", "float": "f", "str": "s", "bool": "b"}
@@ -105,12 +110,7 @@ class MirrorQuery:
 
     # -- raw-free reads ----------------------------------------------------
     def time_bounds(self):
-        clauses, params = self.where()
-        return (
-            f"SELECT MIN(ts), MAX(ts) FROM {self.table}"
-            f" WHERE {' AND '.join(clauses)} AND ts IS NOT NULL",
-            params,
-        )
+        return time_bounds_sql(self.table, *self.where())
 
     def aggregate(self):
         """``GROUP BY`` keys and period; see ``groups`` for reading the rows back.

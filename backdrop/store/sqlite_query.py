@@ -144,6 +144,12 @@ def window_conditions(query):
     return clauses, params
 
 
+def time_bounds_sql(table, clauses, params):
+    """The earliest and latest ``_timestamp`` matching ``clauses`` (both engines' SQL)."""
+    return (f"SELECT MIN(ts), MAX(ts) FROM {table}"
+            f" WHERE {' AND '.join(clauses)} AND ts IS NOT NULL", params)
+
+
 class NoMatch(Exception):
     """A filter or group key names a key no record has: nothing can match."""
 
@@ -203,12 +209,7 @@ class SQLQuery:
         return sql, params
 
     def time_bounds(self):
-        clauses, params = self.where()
-        return (
-            f"SELECT MIN(ts), MAX(ts) FROM {self.table}"
-            f" WHERE {' AND '.join(clauses)} AND ts IS NOT NULL",
-            params,
-        )
+        return time_bounds_sql(self.table, *self.where())
 
     def _grouping(self):
         """Group columns (keys, then period) and the conditions that they be present."""
