@@ -18,6 +18,7 @@ requires = [
     "pyramid_chameleon>=0.3",
     "duckdb>=2.0",
     "pyarrow>=15",
+    "adbc-driver-sqlite>=1.0",  # the bulk feed helper: a whole bucket into Arrow in C
     "orjson>=3.9",
     "multipart>=1.2",
     # openpyxl reads XML with it when installed; declared, not left to chance.

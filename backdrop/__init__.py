@@ -3,8 +3,6 @@
 ``main`` is the Pyramid app factory (``egg:backdrop``); plugins import
 ``hookimpl`` from here.
 """
-from pyramid.config import Configurator
-
 from .hookspecs import hookimpl
 
 __all__ = ["hookimpl", "main", "make_config"]
@@ -12,6 +10,10 @@ __all__ = ["hookimpl", "main", "make_config"]
 
 def make_config(settings):
     """A Configurator for the roles ``settings`` ask for (``backdrop.roles``)."""
+    # Imported here: the store's bulk-feed helper process imports the package
+    # without a web app, and Pyramid would cost it a third of a second.
+    from pyramid.config import Configurator
+
     from .settings import normalise_settings
 
     settings = normalise_settings(settings)

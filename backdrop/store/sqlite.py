@@ -44,6 +44,7 @@ from ..periods import (
 from ..prefetch import prefetched
 from ..query import NUMERIC_PRIMITIVES, value_order
 from ..records import DATETIME_FIELDS
+from . import sqlite_bulk_feed
 from .errors import (
     BucketExists,
     BucketNotFound,
@@ -53,6 +54,7 @@ from .errors import (
     RecordsRefused,
     StoreFull,
 )
+from .sqlite_bulk_feed import bulk_feed
 from .sqlite_layout import ensure_layout
 from .sqlite_query import FALSE, TRUE, NoMatch, SQLQuery
 
@@ -537,25 +539,31 @@ class SQLiteStore:
         return from_epoch_micros(row[0]) if row[0] is not None else None
 
     # -- change feed -----------------------------------------------------------
-    def _feed_position(self, db, bucket):
-        row = db.execute(
-            "SELECT b.records_table, b.last_seq, b.removed_through,"
-            " (SELECT MAX(pos) FROM removals r WHERE r.records_table = b.records_table)"
-            " FROM buckets b WHERE b.name = ?", (bucket,),
-        ).fetchone()
-        if row is None:
-            return None
-        table, written, forgotten, removed = row
-        return FeedPosition(table, written, removed or forgotten, forgotten)
-
     def feed_position(self, bucket):
-        return self._feed_position(self.db, bucket)
+        return read_feed_position(self.db, bucket)
 
     @contextmanager
     def feed_changes(self, bucket, since, ids=True):
+        if not ids and self._whole_and_large(bucket, since):
+            with bulk_feed(self.path, bucket) as changes:
+                if changes is not None:
+                    yield changes
+                    return
+        with self._feed_here(bucket, since, ids) as changes:
+            yield changes
+
+    def _whole_and_large(self, bucket, since):
+        """Whether the feed is every row of a bucket large enough for the helper process."""
+        position = self.feed_position(bucket)
+        return (position is not None and not position.follows_from(since)
+                and position.written >= sqlite_bulk_feed.BULK_FEED_ROWS)
+
+    @contextmanager
+    def _feed_here(self, bucket, since, ids):
+        """The feed read in this process, in one read transaction."""
         db = self.db
         with _ReadTransaction(db):
-            position = self._feed_position(db, bucket)
+            position = read_feed_position(db, bucket)
             if position is None:
                 raise BucketNotFound(bucket)
             table = position.generation
@@ -566,11 +574,9 @@ class SQLiteStore:
                     "SELECT seq FROM removals WHERE records_table = ? AND pos > ?",
                     (table, since.removed),
                 )]
-            fields = db.execute(
-                "SELECT key, col FROM fields WHERE records_table = ? ORDER BY key", (table,)
-            ).fetchall()
+            fields = read_feed_fields(db, table)
             after = 0 if reset else since.written
-            selects, names, types = _feed_columns(db, table, fields, after, ids)
+            selects, names, types = feed_columns(db, table, fields, after, ids)
             cursor = db.execute(
                 f"SELECT {', '.join(selects)} FROM {table} WHERE seq > ? ORDER BY seq", (after,))
             # A small catch-up is read at once; only a long one pays for a second thread.
@@ -670,11 +676,30 @@ def _prune_removals(db, table):
     db.execute("UPDATE buckets SET removed_through = ? WHERE records_table = ?", (through, table))
 
 
+def read_feed_position(db, bucket):
+    """The bucket's ``FeedPosition`` as ``db`` (a connection, in a snapshot or not) sees it."""
+    row = db.execute(
+        "SELECT b.records_table, b.last_seq, b.removed_through,"
+        " (SELECT MAX(pos) FROM removals r WHERE r.records_table = b.records_table)"
+        " FROM buckets b WHERE b.name = ?", (bucket,),
+    ).fetchone()
+    if row is None:
+        return None
+    table, written, forgotten, removed = row
+    return FeedPosition(table, written, removed or forgotten, forgotten)
+
+
+def read_feed_fields(db, table):
+    """``[(key, column)]`` of a records table, in key order."""
+    return db.execute(
+        "SELECT key, col FROM fields WHERE records_table = ? ORDER BY key", (table,)).fetchall()
+
+
 _FEED_TYPES = {"integer": ("int", "int64"), "real": ("float", "float64"),
                "text": ("str", "string"), "blob": ("bool", "int8")}
 
 
-def _feed_columns(db, table, fields, since, ids):
+def feed_columns(db, table, fields, since, ids):
     """``(select expressions, feed column names, arrow types)`` for rows after ``since``.
 
     SQLite first says which types each key column holds there (one scan, in
