@@ -385,9 +385,10 @@ class ColumnarMirror:
 
     def _append(self, cursor, table, columns, batch):
         """Insert one feed batch (or table), adding a column for each key and type new to it."""
-        incoming = _with_periods(batch.rename_columns(_columns_for(cursor, table, columns, batch)))  # noqa: F841
+        names = _columns_for(cursor, table, columns, batch)
         # DuckDB finds ``incoming`` among this frame's variables (a replacement scan):
         # a millisecond less per catch-up than registering it as a view.
+        incoming = _with_periods(batch.rename_columns(names))  # noqa: F841
         cursor.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming")
 
     def _stream(self, cursor, table, columns, batches):
@@ -409,6 +410,7 @@ class ColumnarMirror:
         return _with_periods(batch.rename_columns(names))
 
     def _stream_runs(self, cursor, table, columns, batches):
+        """One ``INSERT`` per run of batches of one schema (a new key starts the next run)."""
         batch = next(batches, None)
         while batch is not None:
             names, schema, following = _columns_for(cursor, table, columns, batch), batch.schema, []
