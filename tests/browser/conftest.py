@@ -91,6 +91,6 @@ class LiveServer:
         assert requests.get(f"{self.url}/_status", timeout=10).status_code == 200
 
     def stop(self):
-        self._server.close()
-        self._server.task_dispatcher.shutdown()
+        self._server.trigger.pull_trigger(self._server.close)  # in the loop's own thread
         self._thread.join(5)
+        self._server.task_dispatcher.shutdown()

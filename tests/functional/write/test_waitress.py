@@ -17,8 +17,11 @@ def served(make_app):
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     yield server.effective_port
-    server.close()
+    # Closed from its own loop's thread: closing it from here raced the loop's
+    # select() on the socket (EBADF in the server thread).
+    server.trigger.pull_trigger(server.close)
     thread.join(timeout=5)
+    server.task_dispatcher.shutdown()
 
 
 def _chunked_post(port, token, chunks, method="POST"):
