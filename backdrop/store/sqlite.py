@@ -26,7 +26,9 @@ import sqlite3
 import threading
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from itertools import repeat
+from operator import floordiv, itemgetter, mod, sub
 
 import orjson
 from zope.interface import implementer
@@ -34,8 +36,10 @@ from zope.interface import implementer
 from ..feed import ID, SEQ, TIMESTAMP, FeedChanges, FeedPosition, value_column
 from ..interfaces import IChangeFeed, IStore
 from ..periods import (
+    EPOCH,
     epoch_micros,
     from_epoch_micros,
+    hour_period_starts,
     period_starts_micros,
     periods_between,
     shift,
@@ -127,35 +131,59 @@ def _record_json(record):
     return orjson.dumps(record).decode()
 
 
-_NO_TIMESTAMP = (None,) * 7
+_BOOL_PARAMS = {True: TRUE, False: FALSE}
+_MICROSECOND = timedelta(microseconds=1)
+HOUR_MICROS = 3_600_000_000
 
 
 def _built_rows(records):
-    """``(keys in column order, rows)`` of ``records``, built before the write lock is taken.
+    """``(keys in column order, columns)`` of ``records``, built before the write lock is taken.
 
-    Each row is ``[seq, id, ts, hour ... year, updated, data, *values]``; the
-    first item is filled in under the lock, where the write position is known,
-    so the serial part of a write is little more than ``executemany``.
+    A row is ``(seq, id, ts, hour ... year, updated, data, *values)``; the
+    columns after ``seq`` are built here, each by C loops over the batch
+    (``map``, ``zip``), and ``_rows`` joins them to the sequence numbers
+    given under the lock, so the serial part of a write is little more than
+    ``executemany``.
     """
-    keys = set()
-    for record in records:
-        keys.update(record)
-    keys -= {"_id", *DATETIME_FIELDS}
-    ordered = sorted(keys)
-    now = epoch_micros(datetime.now(UTC))
-    rows = []
-    append = rows.append
-    for record in records:
-        timestamp = record.get("_timestamp")
-        if timestamp is None:
-            times = _NO_TIMESTAMP
-        else:
-            ts = epoch_micros(timestamp)
-            times = (ts, *period_starts_micros(ts))
-        append([0, record["_id"], *times, now, _record_json(record),
-                *[TRUE if value is True else FALSE if value is False else value
-                  for value in map(record.get, ordered)]])
-    return ordered, rows
+    keys = set().union(*records)
+    ordered = sorted(keys - {"_id", *DATETIME_FIELDS})
+    columns = [list(map(itemgetter("_id"), records)),
+               *_time_columns(list(map(dict.get, records, repeat("_timestamp")))),
+               [epoch_micros(datetime.now(UTC))] * len(records),
+               list(map(_record_json, records))]
+    columns += [_bound(list(map(dict.get, records, repeat(key)))) for key in ordered]
+    return ordered, columns
+
+
+def _rows(columns, last_seq):
+    """The rows of ``_built_rows`` columns, numbered from ``last_seq + 1``."""
+    return zip(range(last_seq + 1, last_seq + 1 + len(columns[0])), *columns, strict=True)
+
+
+def _time_columns(stamps):
+    """``ts`` and the six period starts (epoch microseconds) of each ``_timestamp`` or None."""
+    if not stamps:
+        return [[] for _ in range(7)]
+    if None not in stamps:
+        try:
+            micros = list(map(floordiv, map(sub, stamps, repeat(EPOCH)), repeat(_MICROSECOND)))
+        except TypeError:  # a naive datetime: UTC, as ``epoch_micros`` takes it
+            micros = list(map(epoch_micros, stamps))
+        hours = map(sub, micros, map(mod, micros, repeat(HOUR_MICROS)))
+        return [micros, *zip(*map(hour_period_starts, hours), strict=True)]
+    times = [(None,) * 7 if stamp is None else (ts := epoch_micros(stamp), *period_starts_micros(ts))
+             for stamp in stamps]
+    return list(zip(*times, strict=True))
+
+
+def _bound(values):
+    """A key's values as bound: booleans as one-byte BLOBs (``sqlite_query.TRUE``/``FALSE``)."""
+    kinds = set(map(type, values))
+    if bool not in kinds:
+        return values
+    if kinds <= {bool, type(None)}:
+        return list(map(_BOOL_PARAMS.get, values))
+    return [TRUE if value is True else FALSE if value is False else value for value in values]
 
 
 @implementer(IStore, IChangeFeed)
@@ -387,8 +415,9 @@ class SQLiteStore:
         reused (not even after the newest rows are deleted), so the change
         feed can say "everything after N".
         """
-        ordered, rows = built
-        if not rows:
+        ordered, values = built
+        count = len(values[0])
+        if not count:
             return last_seq
         columns = self._columns_for_write(db, table, set(ordered))
         names = [columns[key] for key in ordered]
@@ -397,23 +426,21 @@ class SQLiteStore:
             f" updated, data{''.join(', ' + name for name in names)})"
             f" VALUES ({', '.join(['?'] * (11 + len(names)))})"
         )
-        for seq, row in enumerate(rows, last_seq + 1):
-            row[0] = seq
         # A plain INSERT costs SQLite half what INSERT OR REPLACE does (no delete
         # triggers to prepare for). Only a batch that replaces records by ``_id``
         # (or repeats one) meets the unique index: it is undone to the savepoint
         # and written again as an upsert, whose replaced rows the removals trigger logs.
         if replacing:
-            db.executemany("INSERT OR REPLACE " + sql, rows)
-            return last_seq + len(rows)
+            db.executemany("INSERT OR REPLACE " + sql, _rows(values, last_seq))
+            return last_seq + count
         db.execute("SAVEPOINT new_rows")
         try:
-            db.executemany("INSERT " + sql, rows)
+            db.executemany("INSERT " + sql, _rows(values, last_seq))
         except sqlite3.IntegrityError:
             db.execute("ROLLBACK TO new_rows")
-            db.executemany("INSERT OR REPLACE " + sql, rows)
+            db.executemany("INSERT OR REPLACE " + sql, _rows(values, last_seq))
         db.execute("RELEASE new_rows")
-        return last_seq + len(rows)
+        return last_seq + count
 
     @staticmethod
     def _touch(db, table, last_seq):
