@@ -60,6 +60,7 @@ from .errors import (
 )
 from .sqlite_bulk_feed import bulk_feed
 from .sqlite_layout import ensure_layout
+from .sqlite_lock import WriteLock
 from .sqlite_query import FALSE, TRUE, NoMatch, SQLQuery
 
 BUSY_TIMEOUT_MS = 30_000
@@ -197,6 +198,7 @@ class SQLiteStore:
         self._columns = {}  # records table -> {key: column}
         self._columns_lock = threading.Lock()
         self._connections = []
+        self._write_lock = WriteLock(self.path, BUSY_TIMEOUT_MS / 1000)
         self._ensure_schema()
 
     # -- connections ---------------------------------------------------------
@@ -227,11 +229,14 @@ class SQLiteStore:
 
     def _ensure_schema(self):
         """Create, upgrade or refuse the file by its layout version (``sqlite_layout``)."""
-        self.layout = ensure_layout(self.db, self.path, _Transaction)
+        self.layout = ensure_layout(self.db, self.path, self._transaction)
+
+    def _transaction(self, connection):
+        return _Transaction(connection, self._write_lock)
 
     def _write(self):
         """A transaction that takes the write lock at once (no lock upgrades, no deadlocks)."""
-        return _Transaction(self.db)
+        return self._transaction(self.db)
 
     def ping(self):
         """The file must still be there (an open connection outlives its deletion) and answer."""
@@ -251,6 +256,7 @@ class SQLiteStore:
                 pass
         self._connections = []
         self._local = threading.local()
+        self._write_lock.close()
 
     # -- bucket configs ------------------------------------------------------
     def create_bucket(self, config):
@@ -840,21 +846,34 @@ def _full_store(error):
 
 
 class _Transaction:
-    """``BEGIN IMMEDIATE`` ... ``COMMIT`` (or ``ROLLBACK`` on any error).
+    """``BEGIN IMMEDIATE`` ... ``COMMIT`` (or ``ROLLBACK`` on any error), inside the
+    store's ``WriteLock`` (``sqlite_lock``), which wakes a waiting writer at once.
 
     A full disk (in any statement or in the commit) rolls the whole
     transaction back and raises ``StoreFull``; SQLite may have rolled it back
     already, so ``ROLLBACK`` runs only while a transaction is still open.
     """
 
-    def __init__(self, connection):
+    def __init__(self, connection, lock):
         self.connection = connection
+        self._held = lock.held()
 
     def __enter__(self):
-        self.connection.execute("BEGIN IMMEDIATE")
+        self._held.__enter__()
+        try:
+            self.connection.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            self._held.__exit__(None, None, None)
+            raise
         return _TransactionConnection(self.connection)
 
     def __exit__(self, kind, error, traceback):
+        try:
+            return self._end(kind, error)
+        finally:
+            self._held.__exit__(None, None, None)
+
+    def _end(self, kind, error):
         if kind is None:
             try:
                 self.connection.execute("COMMIT")
