@@ -22,7 +22,13 @@ QUOTE = ord('"')
 
 
 def could_exceed(data, max_records):
-    """False when the body cannot hold more than ``max_records`` elements or containers."""
+    """False when the body cannot hold more than ``max_records`` elements or containers.
+
+    Each element takes two bytes at least (``0,``), and so does each container
+    (``{}``): a body no longer than twice the limit needs no counting.
+    """
+    if len(data) <= 2 * (max_records + 1):
+        return False
     return (data.count(b",") >= max_records
             or data.count(b"[") + data.count(b"{") > max_records + 1)
 
