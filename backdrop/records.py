@@ -10,6 +10,7 @@ import math
 import re
 import secrets
 import time
+from collections import deque
 from datetime import UTC, datetime
 from itertools import islice, repeat
 from operator import and_, attrgetter
@@ -265,8 +266,7 @@ def _prepared_plain(records, bucket, bucket_type):
 
 
 def _consume(iterator):
-    for _ in iterator:
-        pass
+    deque(iterator, maxlen=0)  # runs ``iterator`` to its end in C
 
 
 def _plain_keys(keys):
