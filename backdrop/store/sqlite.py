@@ -132,7 +132,10 @@ def _record_json(record):
     return orjson.dumps(record).decode()
 
 
-_BOOL_PARAMS = {True: TRUE, False: FALSE}
+# Booleans bound as ``bytearray``: the same one-byte BLOBs as ``TRUE``/``FALSE``, but sqlite3
+# binds a bytearray as it is, where ``bytes`` first go through its adapter lookup.
+_TRUE_PARAM, _FALSE_PARAM = bytearray(TRUE), bytearray(FALSE)
+_BOOL_PARAMS = {True: _TRUE_PARAM, False: _FALSE_PARAM}
 _MICROSECOND = timedelta(microseconds=1)
 HOUR_MICROS = 3_600_000_000
 
@@ -184,7 +187,8 @@ def _bound(values):
         return values
     if kinds <= {bool, type(None)}:
         return list(map(_BOOL_PARAMS.get, values))
-    return [TRUE if value is True else FALSE if value is False else value for value in values]
+    return [_TRUE_PARAM if value is True else _FALSE_PARAM if value is False else value
+            for value in values]
 
 
 @implementer(IStore, IChangeFeed)
