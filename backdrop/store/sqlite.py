@@ -630,18 +630,21 @@ class SQLiteStore:
         return SQLQuery(table, query, lambda key: self._column(table, key), period_micros)
 
     def raw(self, bucket, query):
-        sql_query = self._sql(self._table(bucket), query)
-        try:
-            sql, params = sql_query.raw()
-        except NoMatch:
-            return []
-        return [_load_record(data, ts) for data, ts in self.db.execute(sql, params)]
+        # The bucket's table is looked up in the same snapshot as its rows: a
+        # replace-all in between would leave the name of a dropped table.
+        with self._snapshot():
+            sql_query = self._sql(self._table(bucket), query)
+            try:
+                sql, params = sql_query.raw()
+            except NoMatch:
+                return []
+            return [_load_record(data, ts) for data, ts in self.db.execute(sql, params)]
 
     def aggregate(self, bucket, query):
-        table = self._table(bucket)
         groups = []
         try:
             with self._snapshot():
+                table = self._table(bucket)
                 slices = _period_slices(query)
                 for part, local_start in slices:
                     groups += self._aggregate_part(self._sql(table, part, local_start))
@@ -686,11 +689,12 @@ class SQLiteStore:
         return None
 
     def time_bounds(self, bucket, query):
-        try:
-            sql, params = self._sql(self._table(bucket), query).time_bounds()
-        except NoMatch:
-            return None, None
-        low, high = self.db.execute(sql, params).fetchone()
+        with self._snapshot():
+            try:
+                sql, params = self._sql(self._table(bucket), query).time_bounds()
+            except NoMatch:
+                return None, None
+            low, high = self.db.execute(sql, params).fetchone()
         if low is None:
             return None, None
         return from_epoch_micros(low), from_epoch_micros(high)
@@ -832,10 +836,14 @@ class _ReadTransaction:
         self.connection = connection
 
     def __enter__(self):
-        self.connection.execute("BEGIN")
+        # Inside a transaction already (a read within a write), that one is the snapshot.
+        self.began = not self.connection.in_transaction
+        if self.began:
+            self.connection.execute("BEGIN")
 
     def __exit__(self, kind, error, traceback):
-        self.connection.execute("COMMIT" if kind is None else "ROLLBACK")
+        if self.began:
+            self.connection.execute("COMMIT" if kind is None else "ROLLBACK")
         return False
 
 

@@ -66,12 +66,15 @@ def test_readers_never_see_a_half_replaced_bucket(app, make_app, store, seeded):
     """Replace 500 records by 500 others while another process-like store reads."""
     _put(app, seeded, [event(n=0, gen="a") for _ in range(500)])
     reader = make_app(**{"backdrop.roles": "read"}).app.registry["backdrop.store"]
-    seen, stop = set(), threading.Event()
+    seen, stop, errors = set(), threading.Event(), []
 
     def read():
-        while not stop.is_set():
-            generations = [r["gen"] for r in records(reader, "seeded")]
-            seen.add((len(generations), frozenset(generations)))
+        try:
+            while not stop.is_set():
+                generations = [r["gen"] for r in records(reader, "seeded")]
+                seen.add((len(generations), frozenset(generations)))
+        except Exception as error:  # a read that fails mid-replace is a failure too
+            errors.append(error)
 
     thread = threading.Thread(target=read)
     thread.start()
@@ -81,6 +84,7 @@ def test_readers_never_see_a_half_replaced_bucket(app, make_app, store, seeded):
     finally:
         stop.set()
         thread.join()
+    assert not errors, errors
     assert seen, "the reader never ran"
     for count, generations in seen:
         assert count == 500 and len(generations) == 1, (count, generations)
