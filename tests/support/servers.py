@@ -70,6 +70,28 @@ def request(port, method, path, body=None, token=None, timeout=60):
         connection.close()
 
 
+def wait_until_up(port, process, output, statuses=(200,), seconds=30):
+    """Until ``process`` answers ``GET /_status`` on ``port`` with one of ``statuses``.
+
+    Fails with ``output()`` (what the process printed) if it exits first.
+    """
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"port {port}: pserve exited with {process.returncode}: {output()}")
+        try:
+            if request(port, "GET", "/_status", timeout=5)[0] in statuses:
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError(f"port {port}: pserve did not come up")
+
+
+def stderr_tail(process):
+    """The last of what ``process`` (started with ``stderr=PIPE``) wrote there."""
+    return process.stderr.read().decode(errors="replace")[-2000:]
+
+
 class Server:
     """``with Server(tmp_path, store_url, **settings) as server``: pserve until the block ends."""
 
@@ -90,16 +112,8 @@ class Server:
         self.process = subprocess.Popen(
             [str(PSERVE), str(self.ini)], env=env, stdout=self._log_file, stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise AssertionError(f"pserve exited with {self.process.returncode}: {self.log_text()}")
-            try:
-                if request(self.port, "GET", "/_status", timeout=5)[0] in (200, 507):
-                    return self
-            except OSError:
-                time.sleep(0.1)
-        raise AssertionError("pserve did not come up")
+        wait_until_up(self.port, self.process, self.log_text, statuses=(200, 507))
+        return self
 
     def __exit__(self, *exc):
         if self.process.poll() is None:

@@ -2,15 +2,15 @@
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.support.servers import free_port, stderr_tail, wait_until_up
 
 ROOT = Path(__file__).resolve().parents[3]
 PSERVE = Path(sys.executable).with_name("pserve")
@@ -31,24 +31,8 @@ def _request(method, url, body=None, token=None):
         return error.code, json.loads(error.read())
 
 
-def _wait_until_up(url, process):
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"{url}: server exited with {process.returncode}:"
-                                 f" {process.stderr.read().decode(errors='replace')[-2000:]}")
-        try:
-            if _request("GET", url)[0] == 200:
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise AssertionError(f"{url} did not come up")
 
 
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _on_port(tmp_path, role, port):
@@ -68,7 +52,7 @@ def servers(tmp_path):
         "BACKDROP_STORE_URL": f"sqlite:///{tmp_path}/shared.db",
         "BACKDROP_ADMIN_TOKEN": ADMIN,
     }
-    ports = {"write": _free_port(), "read": _free_port()}
+    ports = {"write": free_port(), "read": free_port()}
     processes = {}
     try:
         for role in ("write", "read"):  # the writer makes the store, then the reader joins it
@@ -76,7 +60,8 @@ def servers(tmp_path):
                 [str(PSERVE), str(_on_port(tmp_path, role, ports[role]))], env=env,
                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
             )
-            _wait_until_up(f"http://127.0.0.1:{ports[role]}/_status", processes[role])
+            process = processes[role]
+            wait_until_up(ports[role], process, lambda process=process: stderr_tail(process))
         yield f"http://127.0.0.1:{ports['read']}", f"http://127.0.0.1:{ports['write']}"
     finally:
         for process in processes.values():

@@ -7,16 +7,16 @@ never surfaces as an error (SQLITE_BUSY).
 """
 import json
 import os
-import socket
 import sqlite3
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
 import requests
+
+from tests.support.servers import free_port, stderr_tail, wait_until_up
 
 ROOT = Path(__file__).resolve().parents[3]
 PSERVE = Path(sys.executable).with_name("pserve")
@@ -24,24 +24,8 @@ ADMIN = "two-writers-admin-token"
 BATCHES, BATCH_SIZE = 30, 300
 
 
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
-def _wait_until_up(url, process):
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"{url}: exited with {process.returncode}:"
-                                 f" {process.stderr.read().decode(errors='replace')[-2000:]}")
-        try:
-            if requests.get(f"{url}/_status", timeout=5).status_code == 200:
-                return
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    raise AssertionError(f"{url} did not come up")
 
 
 @pytest.fixture
@@ -52,14 +36,14 @@ def writers(tmp_path):
     processes, urls = [], []
     try:
         for _ in range(2):  # the first makes the store, then the second joins it
-            port = _free_port()
+            port = free_port()
             process = subprocess.Popen(
                 [str(PSERVE), str(ROOT / "ini" / "write.ini")],
                 env={**env, "BACKDROP_LISTEN": f"127.0.0.1:{port}"},
                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
             processes.append(process)
             urls.append(f"http://127.0.0.1:{port}")
-            _wait_until_up(urls[-1], process)
+            wait_until_up(port, process, lambda process=process: stderr_tail(process))
         yield urls, tmp_path / "shared.db"
     finally:
         for process in processes:
