@@ -21,6 +21,23 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 MIB = 1024 * 1024
 
 
+def store_with_buckets(directory, buckets):
+    """``(store URL, store, {name: write token})``: a SQLite store in ``directory`` holding
+    ``buckets`` (``{name: config fields}``), made before a server is started over it."""
+    from backdrop.buckets import new_config
+    from backdrop.plugins import Registry, make_plugin_manager
+    from backdrop.store import create_store
+
+    url = f"sqlite:///{directory}/backdrop.db"
+    store = create_store(url)
+    plugins = Registry(make_plugin_manager(load_entry_points=False))
+    tokens = {}
+    for name, fields in buckets.items():
+        config, tokens[name] = new_config(name, fields, plugins)
+        store.create_bucket(config)
+    return url, store, tokens
+
+
 def admin_settings(store_url, **overrides):
     """The admin role as the tests run it (tests/conftest.py's, for a server of its own)."""
     return {

@@ -11,11 +11,8 @@ import re
 
 import pytest
 
-from backdrop.buckets import new_config
-from backdrop.plugins import Registry, make_plugin_manager
-from backdrop.store import create_store
 from tests.support import hostile_uploads as hostile
-from tests.support.served import MIB, ServedApp, admin_settings
+from tests.support.served import MIB, ServedApp, admin_settings, store_with_buckets
 
 UPLOAD_ERROR = "There was an error with your upload"
 MAX_GROWTH = 32 * MIB
@@ -73,12 +70,9 @@ ATTACKS = {
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("served")
-    url = f"sqlite:///{tmp_path}/backdrop.db"
-    store = create_store(url)
-    plugins = Registry(make_plugin_manager(load_entry_points=False))
-    for name, upload_format in (("sheets", "excel"), ("lines", "csv")):
-        store.create_bucket(new_config(name, {"bucket_type": "custom",
-                                              "upload_format": upload_format}, plugins)[0])
+    url, store, _ = store_with_buckets(tmp_path, {
+        name: {"bucket_type": "custom", "upload_format": upload_format}
+        for name, upload_format in (("sheets", "excel"), ("lines", "csv"))})
     store.save_user("ada@example.com", ["sheets", "lines"])
     with ServedApp(admin_settings(url), tmp_path) as app:
         app.store = store

@@ -8,10 +8,7 @@ import json
 
 import pytest
 
-from backdrop.buckets import new_config
-from backdrop.plugins import Registry, make_plugin_manager
-from backdrop.store import create_store
-from tests.support.served import MIB, ServedApp, admin_settings
+from tests.support.served import MIB, ServedApp, admin_settings, store_with_buckets
 
 REFUSED_GROWTH = 32 * MIB
 BODY_LIMIT = 10 * MIB
@@ -20,13 +17,8 @@ BODY_LIMIT = 10 * MIB
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("served-write")
-    url = f"sqlite:///{tmp_path}/backdrop.db"
-    store = create_store(url)
-    plugins = Registry(make_plugin_manager(load_entry_points=False))
-    tokens = {}
-    for name, bucket_type in (("events", "events"), ("loose", "custom")):
-        config, tokens[name] = new_config(name, {"bucket_type": bucket_type}, plugins)
-        store.create_bucket(config)
+    url, store, tokens = store_with_buckets(
+        tmp_path, {"events": {"bucket_type": "events"}, "loose": {"bucket_type": "custom"}})
     with ServedApp(admin_settings(url, **{"backdrop.roles": "write"}), tmp_path) as app:
         app.store, app.tokens = store, tokens
         warm = [{"_timestamp": "2014-01-01T00:00:00Z", "n": 1}]  # first-use costs are not the body's
