@@ -19,7 +19,7 @@ def make_config(settings):
     settings = normalise_settings(settings)
     config = Configurator(settings=settings)
     # Components every role needs, in dependency order.
-    config.include("pyramid_services")
+    config.include(".services")
     config.include(".errors")
     config.include(".headers")
     config.include(".public_url")
