@@ -38,6 +38,11 @@ class IQueryEngine(Interface):
         without ``_timestamp`` sort first.
         """
 
+    def raw_json(bucket, query):
+        """The records of ``raw(bucket, query)`` as the JSON texts a raw answer shows, one per
+        record: ``backdrop.raw_text.record_text`` of each, which a store may write faster itself
+        (the read API joins them into the response without parsing them)."""
+
     def aggregate(bucket, query):
         """Group matching records by ``query.group_by`` keys and ``query.period``.
 

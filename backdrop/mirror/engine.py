@@ -456,6 +456,9 @@ class ColumnarMirror:
     def raw(self, bucket, query):
         return self.store.raw(bucket, query)
 
+    def raw_json(self, bucket, query):
+        return self.store.raw_json(bucket, query)
+
     def _current_or_none(self, bucket):
         """``current(bucket)``, or None when the mirror's disk is full: the store answers then.
 

@@ -36,14 +36,26 @@ class Reader:
             **fields,
         )
 
+    @property
+    def is_raw(self):
+        """A read of records themselves, not of groups or periods."""
+        return not (self.params.period or self.params.group_by)
+
+    def raw_query(self):
+        return self.query(plain_window(self.params), sort_by=self.params.sort_by,
+                          limit=self.params.limit)
+
+    def raw_texts(self):
+        """The JSON text of each record of a raw read (``is_raw``), as the store writes it."""
+        return self.store.raw_json(self.bucket, self.raw_query())
+
     def rows(self):
         params = self.params
         if params.period:
             return self.period_rows()
-        window = plain_window(params)
         if not params.group_by:
-            query = self.query(window, sort_by=params.sort_by, limit=params.limit)
-            return shaping.raw_rows(self.store.raw(self.bucket, query))
+            return shaping.raw_rows(self.store.raw(self.bucket, self.raw_query()))
+        window = plain_window(params)
         store_sort = self.store_sort()
         in_store = store_sort is not None or params.sort_by is None
         query = self.query(

@@ -6,13 +6,13 @@ periods that have no records, nests or flattens period + group results,
 and renders CSV.
 """
 import math
-from datetime import datetime
 from functools import lru_cache
 
 from ..csv_output import csv_text  # noqa: F401 (the read API's CSV)
 from ..periods import shift
 from ..query import value_order
-from ..records import DATETIME_FIELDS, format_datetime
+from ..raw_text import shown_record
+from ..records import format_datetime
 
 
 class Collected:
@@ -67,20 +67,8 @@ def _labels(group_by, keys):
 
 
 def raw_rows(records):
-    """Records as clients see them: datetimes in ISO 8601 with ``+00:00``.
-
-    Only the datetime fields of SPEC 2.3 hold datetimes (every other value
-    is JSON's), so only they are looked at: a raw page is on the hot path.
-    """
-    rows = []
-    for record in records:
-        row = dict(record)
-        for key in DATETIME_FIELDS:
-            value = row.get(key)
-            if isinstance(value, datetime):
-                row[key] = format_datetime(value)
-        rows.append(row)
-    return rows
+    """Records as clients see them (``raw_text.shown_record``)."""
+    return list(map(shown_record, records))
 
 
 def group_rows(groups, group_by, collected):

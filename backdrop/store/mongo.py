@@ -41,6 +41,7 @@ from zope.interface import implementer
 from ..buckets import NAME
 from ..interfaces import IStore
 from ..query import NUMERIC_PRIMITIVES, Group, percentile_fraction
+from ..raw_text import record_text
 from ..records import is_valid_key
 from . import mongo_query as mq
 from .errors import (
@@ -566,6 +567,9 @@ class MongoStore:
             bucket, lambda records: self._aggregate(records, mq.raw_pipeline(query))
         )
         return [mq.record_from_document(document) for document in documents]
+
+    def raw_json(self, bucket, query):
+        return list(map(record_text, self.raw(bucket, query)))
 
     @_bounded("read")
     def aggregate(self, bucket, query):

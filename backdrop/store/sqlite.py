@@ -47,6 +47,7 @@ from ..periods import (
 )
 from ..prefetch import prefetched
 from ..query import NUMERIC_PRIMITIVES, value_order
+from ..raw_text import record_text
 from ..records import DATETIME_FIELDS
 from . import sqlite_bulk_feed
 from .errors import (
@@ -61,7 +62,7 @@ from .errors import (
 from .sqlite_bulk_feed import bulk_feed
 from .sqlite_layout import ensure_layout
 from .sqlite_lock import WriteLock
-from .sqlite_query import FALSE, TRUE, NoMatch, SQLQuery
+from .sqlite_query import FALSE, RAW_RECORDS, RAW_TEXTS, TRUE, NoMatch, SQLQuery
 
 BUSY_TIMEOUT_MS = 30_000
 # SQLite allows 2,000 columns a table; the fixed columns take 11 of them.
@@ -630,15 +631,24 @@ class SQLiteStore:
         return SQLQuery(table, query, lambda key: self._column(table, key), period_micros)
 
     def raw(self, bucket, query):
+        return [_load_record(data, ts) for data, ts in self._raw_rows(bucket, query, RAW_RECORDS)]
+
+    def raw_json(self, bucket, query):
+        return [
+            record_text(_load_record(data, ts)) if text is None else text
+            for text, data, ts in self._raw_rows(bucket, query, RAW_TEXTS)
+        ]
+
+    def _raw_rows(self, bucket, query, columns):
         # The bucket's table is looked up in the same snapshot as its rows: a
         # replace-all in between would leave the name of a dropped table.
         with self._snapshot():
             sql_query = self._sql(self._table(bucket), query)
             try:
-                sql, params = sql_query.raw()
+                sql, params = sql_query.raw(columns)
             except NoMatch:
                 return []
-            return [_load_record(data, ts) for data, ts in self.db.execute(sql, params)]
+            return self.db.execute(sql, params).fetchall()
 
     def aggregate(self, bucket, query):
         groups = []

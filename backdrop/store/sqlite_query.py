@@ -16,6 +16,25 @@ TRUE, FALSE = b"\x01", b"\x00"
 FIXED_COLUMNS = {"_id": "id", "_timestamp": "ts"}
 PERIOD_COLUMNS = {name: name for name in PERIODS}  # SQL text comes from here, not the query
 
+RAW_RECORDS = "data, ts"
+# A raw record as the JSON text clients see (``_timestamp`` first, ISO 8601 with
+# ``+00:00``, microseconds when there are any), written by SQLite: for a page of
+# 100 records a quarter of the time of parsing ``data`` and formatting datetimes
+# in Python. Only for ``_timestamp``s from 1970 on (SQLite's calendar gives one
+# day in the year 300 another date than Python's); ``text`` is NULL for the rest,
+# which come as ``early_data``, ``early_ts`` (NULL for the records ``text`` holds;
+# named apart from the columns, which ``ORDER BY`` would otherwise take them for).
+_ISO_TIMESTAMP = (
+    "replace(datetime(ts / 1000000, 'unixepoch'), ' ', 'T')"
+    " || CASE WHEN ts % 1000000 = 0 THEN '+00:00' ELSE printf('.%06d+00:00', ts % 1000000) END"
+)
+RAW_TEXTS = (
+    "CASE WHEN ts IS NULL THEN data WHEN ts >= 0 THEN"
+    f" '{{\"_timestamp\":\"' || {_ISO_TIMESTAMP} || CASE WHEN data = '{{}}' THEN '\"}}'"
+    " ELSE '\",' || substr(data, 2) END END AS text,"
+    " CASE WHEN ts < 0 THEN data END AS early_data, CASE WHEN ts < 0 THEN ts END AS early_ts"
+)
+
 
 def encode(value):
     """A record value as stored in a key column: booleans as one-byte BLOBs."""
@@ -194,7 +213,8 @@ class SQLQuery:
             return [epoch_micros(value) for value in filter_.values if isinstance(value, datetime)]
         return [encode(value) for value in filter_.values]
 
-    def raw(self):
+    def raw(self, columns=RAW_RECORDS):
+        """The matching records' ``columns`` (``RAW_RECORDS`` or ``RAW_TEXTS``), sorted and limited."""
         clauses, params = self.where()
         order = ["ts", "seq"]
         sort_by = self.query.sort_by
@@ -202,7 +222,7 @@ class SQLQuery:
             column = self.column(sort_by.field)
             if column:
                 order.insert(0, column + (" DESC" if sort_by.descending else ""))
-        sql = f"SELECT data, ts FROM {self.table} WHERE {' AND '.join(clauses)} ORDER BY {', '.join(order)}"
+        sql = f"SELECT {columns} FROM {self.table} WHERE {' AND '.join(clauses)} ORDER BY {', '.join(order)}"
         if self.query.limit is not None:
             sql += " LIMIT ?"
             params.append(self.query.limit)

@@ -89,6 +89,15 @@ def test_unpublished_bucket_carries_a_warning(app, load_fixture):
     assert len(body["data"]) == 4
 
 
+def test_unpublished_bucket_warns_after_the_data_of_every_answer(app, load_fixture):
+    load_fixture("draft", "dinosaurs.json", published=False, **RAW_OK)
+    for query in ("", "?group_by=size", "?limit=2&sort_by=name:descending"):
+        response = app.get(f"/draft{query}")
+        assert list(response.json) == ["data", "warning"]
+        assert response.json["warning"] == UNPUBLISHED_WARNING
+        assert response.body.endswith(b'"warning":"' + UNPUBLISHED_WARNING.encode() + b'"}')
+
+
 def test_published_bucket_has_no_warning(app, load_fixture):
     load_fixture("dinos", "dinosaurs.json", **RAW_OK)
     assert "warning" not in app.get("/dinos").json
