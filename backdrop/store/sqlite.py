@@ -607,7 +607,7 @@ class SQLiteStore:
             table = position.generation
             reset = not position.follows_from(since)
             removed = []
-            if not reset:
+            if not reset and position.removed > since.removed:
                 removed = [seq for (seq,) in db.execute(
                     "SELECT seq FROM removals WHERE records_table = ? AND pos > ?",
                     (table, since.removed),
