@@ -38,7 +38,9 @@ STEPS = (
     ("JSON parse", "backdrop.write.body", "parse_json"),
     ("validation", "backdrop.write.records", "prepare_batch"),
     ("row building", "backdrop.store.sqlite", "_built_rows"),
+    ("row building", "backdrop.store.sqlite", "built_rows"),
     ("lock + BEGIN", "backdrop.store.sqlite", "_Transaction.__enter__"),
+    ("insert rows", "backdrop.store.sqlite", "SQLiteStore._insert_rows"),
     ("executemany", "backdrop.store.sqlite", "_TransactionConnection.executemany"),
     ("COMMIT", "backdrop.store.sqlite", "_Transaction.__exit__"),
     ("store.insert", "backdrop.store.sqlite", "SQLiteStore.insert"),
@@ -137,7 +139,7 @@ def main(argv=None):
     os.waitpid(child, 0)
     requests, records = len(bodies), len(bodies) * 1000
     print(f"{records:,} records in {requests} requests; ms per request (per 1,000 records):")
-    for label, *_ in STEPS:
+    for label in dict.fromkeys(label for label, *_ in STEPS):
         if label in report["steps"]:
             print(f"  {label:14} {report['steps'][label] * 1e3 / requests:7.2f}")
     inside = sum(report["spans"][-requests:]) * 1e3 / requests

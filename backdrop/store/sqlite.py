@@ -26,9 +26,7 @@ import sqlite3
 import threading
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
-from itertools import repeat
-from operator import floordiv, itemgetter, mod, sub
+from datetime import UTC, datetime
 
 import orjson
 from zope.interface import implementer
@@ -36,11 +34,8 @@ from zope.interface import implementer
 from ..feed import ID, SEQ, TIMESTAMP, FeedChanges, FeedPosition, value_column
 from ..interfaces import IChangeFeed, IStore
 from ..periods import (
-    EPOCH,
     epoch_micros,
     from_epoch_micros,
-    hour_period_starts,
-    period_starts_micros,
     periods_between,
     shift,
     time_zone,
@@ -48,7 +43,6 @@ from ..periods import (
 from ..prefetch import prefetched
 from ..query import NUMERIC_PRIMITIVES, value_order
 from ..raw_text import record_text
-from ..records import DATETIME_FIELDS
 from . import sqlite_bulk_feed
 from .errors import (
     BucketExists,
@@ -62,7 +56,8 @@ from .errors import (
 from .sqlite_bulk_feed import bulk_feed
 from .sqlite_layout import ensure_layout
 from .sqlite_lock import WriteLock
-from .sqlite_query import FALSE, RAW_RECORDS, RAW_TEXTS, TRUE, NoMatch, SQLQuery
+from .sqlite_query import RAW_RECORDS, RAW_TEXTS, NoMatch, SQLQuery
+from .sqlite_rows import FIXED_COLUMNS, built_rows, insert_new, upsert
 
 BUSY_TIMEOUT_MS = 30_000
 # SQLite allows 2,000 columns a table; the fixed columns take 11 of them.
@@ -121,77 +116,6 @@ BEGIN INSERT INTO removals (records_table, seq) VALUES ('{t}', OLD.seq); END;
 """
 
 
-def _record_json(record):
-    """The record as kept in ``data``, without ``_timestamp`` (the ``ts`` column has it).
-
-    orjson writes the same compact JSON as the standard library, and
-    ``_start_at``/``_end_at`` as ``isoformat()`` does, several times faster.
-    """
-    if "_timestamp" in record:
-        record = record.copy()
-        del record["_timestamp"]
-    return orjson.dumps(record).decode()
-
-
-# Booleans bound as ``bytearray``: the same one-byte BLOBs as ``TRUE``/``FALSE``, but sqlite3
-# binds a bytearray as it is, where ``bytes`` first go through its adapter lookup.
-_TRUE_PARAM, _FALSE_PARAM = bytearray(TRUE), bytearray(FALSE)
-_BOOL_PARAMS = {True: _TRUE_PARAM, False: _FALSE_PARAM}
-_MICROSECOND = timedelta(microseconds=1)
-HOUR_MICROS = 3_600_000_000
-
-
-def _built_rows(records):
-    """``(keys in column order, columns)`` of ``records``, built before the write lock is taken.
-
-    A row is ``(seq, id, ts, hour ... year, updated, data, *values)``; the
-    columns after ``seq`` are built here, each by C loops over the batch
-    (``map``, ``zip``), and ``_rows`` joins them to the sequence numbers
-    given under the lock, so the serial part of a write is little more than
-    ``executemany``.
-    """
-    keys = set().union(*records)
-    ordered = sorted(keys - {"_id", *DATETIME_FIELDS})
-    columns = [list(map(itemgetter("_id"), records)),
-               *_time_columns(list(map(dict.get, records, repeat("_timestamp")))),
-               [epoch_micros(datetime.now(UTC))] * len(records),
-               list(map(_record_json, records))]
-    columns += [_bound(list(map(dict.get, records, repeat(key)))) for key in ordered]
-    return ordered, columns
-
-
-def _rows(columns, last_seq):
-    """The rows of ``_built_rows`` columns, numbered from ``last_seq + 1``."""
-    return zip(range(last_seq + 1, last_seq + 1 + len(columns[0])), *columns, strict=True)
-
-
-def _time_columns(stamps):
-    """``ts`` and the six period starts (epoch microseconds) of each ``_timestamp`` or None."""
-    if not stamps:
-        return [[] for _ in range(7)]
-    if None not in stamps:
-        try:
-            micros = list(map(floordiv, map(sub, stamps, repeat(EPOCH)), repeat(_MICROSECOND)))
-        except TypeError:  # a naive datetime: UTC, as ``epoch_micros`` takes it
-            micros = list(map(epoch_micros, stamps))
-        hours = map(sub, micros, map(mod, micros, repeat(HOUR_MICROS)))
-        return [micros, *zip(*map(hour_period_starts, hours), strict=True)]
-    times = [(None,) * 7 if stamp is None else (ts := epoch_micros(stamp), *period_starts_micros(ts))
-             for stamp in stamps]
-    return list(zip(*times, strict=True))
-
-
-def _bound(values):
-    """A key's values as bound: booleans as one-byte BLOBs (``sqlite_query.TRUE``/``FALSE``)."""
-    kinds = set(map(type, values))
-    if bool not in kinds:
-        return values
-    if kinds <= {bool, type(None)}:
-        return list(map(_BOOL_PARAMS.get, values))
-    return [_TRUE_PARAM if value is True else _FALSE_PARAM if value is False else value
-            for value in values]
-
-
 @implementer(IStore, IChangeFeed)
 class SQLiteStore:
     def __init__(self, url):
@@ -205,6 +129,8 @@ class SQLiteStore:
         self._connections = []
         self._write_lock = WriteLock(self.path, BUSY_TIMEOUT_MS / 1000)
         self._ensure_schema()
+        # Bound parameters a statement may have (how many rows one INSERT may hold).
+        self._variable_limit = self.db.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
 
     # -- connections ---------------------------------------------------------
     def _connect(self):
@@ -417,7 +343,7 @@ class SQLiteStore:
         return columns
 
     def _insert_rows(self, db, table, built, last_seq, replacing=False):
-        """Insert ``built`` rows (``_built_rows``) after write position ``last_seq``.
+        """Insert ``built`` rows (``sqlite_rows.built_rows``) after write position ``last_seq``.
 
         ``replacing``: the rows replace stored ones by id (an update), so the
         upsert runs at once instead of after a plain INSERT meets the index.
@@ -426,32 +352,27 @@ class SQLiteStore:
         reused (not even after the newest rows are deleted), so the change
         feed can say "everything after N".
         """
-        ordered, values = built
-        count = len(values[0])
-        if not count:
+        ordered, params = built
+        if not params.count:
             return last_seq
         columns = self._columns_for_write(db, table, set(ordered))
-        names = [columns[key] for key in ordered]
-        sql = (
-            f"INTO {table} (seq, id, ts, hour, day, week, month, quarter, year,"
-            f" updated, data{''.join(', ' + name for name in names)})"
-            f" VALUES ({', '.join(['?'] * (11 + len(names)))})"
-        )
+        names = (*FIXED_COLUMNS, *(columns[key] for key in ordered))
+        params.number(last_seq)
         # A plain INSERT costs SQLite half what INSERT OR REPLACE does (no delete
         # triggers to prepare for). Only a batch that replaces records by ``_id``
         # (or repeats one) meets the unique index: it is undone to the savepoint
         # and written again as an upsert, whose replaced rows the removals trigger logs.
         if replacing:
-            db.executemany("INSERT OR REPLACE " + sql, _rows(values, last_seq))
-            return last_seq + count
+            upsert(db, table, names, params)
+            return last_seq + params.count
         db.execute("SAVEPOINT new_rows")
         try:
-            db.executemany("INSERT " + sql, _rows(values, last_seq))
+            insert_new(db, table, names, params, self._variable_limit)
         except sqlite3.IntegrityError:
             db.execute("ROLLBACK TO new_rows")
-            db.executemany("INSERT OR REPLACE " + sql, _rows(values, last_seq))
+            upsert(db, table, names, params)
         db.execute("RELEASE new_rows")
-        return last_seq + count
+        return last_seq + params.count
 
     @staticmethod
     def _touch(db, table, last_seq):
@@ -470,7 +391,7 @@ class SQLiteStore:
         return row
 
     def insert(self, bucket, records, capped_size=None):
-        built = _built_rows(records)  # outside the write lock: other processes write meanwhile
+        built = built_rows(records)  # outside the write lock: other processes write meanwhile
         with self._write() as db:
             table, last_seq = self._write_position(db, bucket)
             self._touch(db, table, self._insert_rows(db, table, built, last_seq))
@@ -496,7 +417,7 @@ class SQLiteStore:
         are dropped with their table instead of being deleted one by one.
         """
         new_table = "records_" + secrets.token_hex(8)
-        built = _built_rows(records)
+        built = built_rows(records)
         with self._write() as db:
             table, _ = self._write_position(db, bucket)
             db.executescript_in_transaction(RECORDS_TABLE.format(t=new_table))
@@ -550,7 +471,7 @@ class SQLiteStore:
             if missing is not None:
                 raise RecordNotFound(missing)
             records = revise(stored)
-            self._touch(db, table, self._insert_rows(db, table, _built_rows(records), last_seq,
+            self._touch(db, table, self._insert_rows(db, table, built_rows(records), last_seq,
                                                      replacing=True))
             _prune_removals(db, table)
         return len(records)

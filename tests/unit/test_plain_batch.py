@@ -2,7 +2,7 @@
 
 ``records._prepared_plain`` may only answer for a batch ``prepare_record``
 accepts whole, and must answer exactly as it does (ids aside: each is new);
-``store.sqlite._built_rows`` must give the rows a per-record builder gives.
+``store.sqlite_rows.built_rows`` must give the rows a per-record builder gives.
 """
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from backdrop.builtins.bucket_types import Custom, Events
 from backdrop.periods import epoch_micros, period_starts_micros
 from backdrop.records import RecordError, _prepared_plain, new_ids, prepare_batch, prepare_record
-from backdrop.store.sqlite import _built_rows, _record_json, _rows
 from backdrop.store.sqlite_query import FALSE, TRUE
+from backdrop.store.sqlite_rows import built_rows, numbered_rows, record_json
 
 GOOD_KEYS = st.sampled_from(["a", "b", "value", "ok_key"])
 GOOD_VALUES = st.one_of(st.text(max_size=5), st.integers(-(2**63), 2**63 - 1),
@@ -117,7 +117,7 @@ def _row_by_row(records):
             epoch_micros(stamp), *period_starts_micros(epoch_micros(stamp)))
         values = [TRUE if value is True else FALSE if value is False else value
                   for value in map(record.get, keys)]
-        rows.append((seq, record["_id"], *times, _record_json(record), *values))
+        rows.append((seq, record["_id"], *times, record_json(record), *values))
     return keys, rows
 
 
@@ -140,8 +140,8 @@ def test_rows_built_a_column_at_a_time_equal_rows_built_one_by_one(records):
     for record in records:
         if record["_timestamp"] is None:
             del record["_timestamp"]
-    keys, columns = _built_rows(records)
+    keys, params = built_rows(records)
     expected_keys, expected = _row_by_row(records)
     assert keys == expected_keys
-    rows = [row[:9] + row[10:] for row in _rows(columns, 0)]  # ``updated`` is the time now
+    rows = [row[:9] + row[10:] for row in numbered_rows(params, 0)]  # ``updated`` is the time now
     assert rows == expected
