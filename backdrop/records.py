@@ -163,10 +163,28 @@ def new_ids():
     return lambda: f"{prefix}{next(counter) & 0xFFFFFF:06x}"
 
 
+_HEX_BYTES = tuple(f"{byte:02x}" for byte in range(256))
+
+
 def new_id_list(count):
-    """``count`` new ids at once (``new_id``'s layout), formatted in C."""
-    layout = f"{int(time.time()):08x}{_ID_PROCESS}%06x"
-    return list(map(layout.__mod__, map(and_, islice(_ID_COUNTER, count), repeat(0xFFFFFF))))
+    """``count`` new ids at once (``new_id``'s layout), formatted in C loops.
+
+    Counters taken together are consecutive (nothing else runs while
+    ``islice`` takes them), so each run of up to 256 ids sharing all but the
+    last byte is one ``map`` of string concatenation; should another thread
+    have taken some in between, each id is formatted alone.
+    """
+    counters = list(islice(_ID_COUNTER, count))
+    prefix = f"{int(time.time()):08x}{_ID_PROCESS}"
+    if not counters or counters[-1] - counters[0] != count - 1:
+        return list(map(f"{prefix}%06x".__mod__, map(and_, counters, repeat(0xFFFFFF))))
+    ids, at, end = [], counters[0], counters[-1] + 1
+    while at < end:
+        low = at & 0xFF
+        run = min(256 - low, end - at)
+        ids += map(f"{prefix}{(at >> 8) & 0xFFFF:04x}".__add__, _HEX_BYTES[low:low + run])
+        at += run
+    return ids
 
 
 def prepare_record(record, bucket, bucket_type, make_id=new_id):
@@ -238,8 +256,18 @@ _PLAIN_TYPES = frozenset({str, int, float, bool, type(None)})
 _tzinfo = attrgetter("tzinfo")
 
 
+class PreparedBatch(list):
+    """Prepared records that also carry their values a column at a time, as the plain path
+    checked them: ``columns[key]`` holds each record's value of ``key`` (None where it has
+    none), ``_id`` and ``_timestamp`` included, so a store can bind them without walking the
+    records again. A store may read either, so a batch is not changed once prepared."""
+
+    __slots__ = ("columns",)
+
+
 def _prepared_plain(records, bucket, bucket_type):
-    """``prepare_batch``'s answer for a plain batch of valid records, else None."""
+    """``prepare_batch``'s answer for a plain batch of valid records (a ``PreparedBatch``),
+    else None."""
     from .bucket_types import BucketType  # which imports this module
 
     if not records or set(map(type, records)) != {dict} or bucket.get("auto_ids"):
@@ -249,20 +277,24 @@ def _prepared_plain(records, bucket, bucket_type):
     keys = set().union(*records)
     if not _plain_keys(keys):
         return None
+    columns = {}
     for key in keys - {"_timestamp"}:
-        if not _plain_values(list(map(dict.get, records, repeat(key)))):
+        columns[key] = values = list(map(dict.get, records, repeat(key)))
+        if not _plain_values(values):
             return None
-    timestamps = None
     if "_timestamp" in keys:
         timestamps = _plain_timestamps(list(map(dict.get, records, repeat("_timestamp"))))
         if timestamps is None:
             return None
+        columns["_timestamp"] = timestamps
     elif bucket_type.timestamp_required:
         return None
-    prepared = list(map(dict, records))
-    if timestamps is not None:
-        _consume(map(dict.__setitem__, prepared, repeat("_timestamp"), timestamps))
-    _consume(map(dict.__setitem__, prepared, repeat("_id"), new_id_list(len(prepared))))
+    prepared = PreparedBatch(map(dict, records))
+    if "_timestamp" in columns:
+        _consume(map(dict.__setitem__, prepared, repeat("_timestamp"), columns["_timestamp"]))
+    columns["_id"] = new_id_list(len(prepared))
+    _consume(map(dict.__setitem__, prepared, repeat("_id"), columns["_id"]))
+    prepared.columns = columns
     return prepared
 
 

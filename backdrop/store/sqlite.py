@@ -54,6 +54,7 @@ from .errors import (
     StoreFull,
 )
 from .sqlite_bulk_feed import bulk_feed
+from .sqlite_checkpoint import Checkpointer
 from .sqlite_layout import ensure_layout
 from .sqlite_lock import WriteLock
 from .sqlite_query import RAW_RECORDS, RAW_TEXTS, NoMatch, SQLQuery
@@ -128,6 +129,7 @@ class SQLiteStore:
         self._columns_lock = threading.Lock()
         self._connections = []
         self._write_lock = WriteLock(self.path, BUSY_TIMEOUT_MS / 1000)
+        self._checkpoints = Checkpointer(self.path)
         self._ensure_schema()
         # Bound parameters a statement may have (how many rows one INSERT may hold).
         self._variable_limit = self.db.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
@@ -187,6 +189,7 @@ class SQLiteStore:
                 pass
         self._connections = []
         self._local = threading.local()
+        self._checkpoints.close()
         self._write_lock.close()
 
     # -- bucket configs ------------------------------------------------------
@@ -397,6 +400,7 @@ class SQLiteStore:
             self._touch(db, table, self._insert_rows(db, table, built, last_seq))
             if capped_size is not None:
                 self._cap(db, table, capped_size)
+        self._checkpoints.wrote(len(records))
         return len(records)
 
     def _cap(self, db, table, capped_size):
@@ -425,6 +429,7 @@ class SQLiteStore:
             self._drop_records_table(db, table)
             self._touch(db, new_table, self._insert_rows(db, new_table, built, 0))
         self._forget_columns(table)
+        self._checkpoints.wrote(len(records))
         return len(records)
 
     @staticmethod

@@ -5,6 +5,7 @@ accepts whole, and must answer exactly as it does (ids aside: each is new);
 ``store.sqlite_rows.built_rows`` must give the rows a per-record builder gives.
 """
 from datetime import UTC, datetime, timedelta, timezone
+from itertools import repeat
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -145,3 +146,21 @@ def test_rows_built_a_column_at_a_time_equal_rows_built_one_by_one(records):
     assert keys == expected_keys
     rows = [row[:9] + row[10:] for row in numbered_rows(params, 0)]  # ``updated`` is the time now
     assert rows == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(BATCHES, BUCKETS, TYPES)
+def test_a_plain_batch_carries_each_key_a_column_at_a_time(batch, bucket, bucket_type):
+    plain = _prepared_plain(batch, bucket, bucket_type)
+    if plain is None:
+        return
+    keys = set().union(*plain)
+    assert plain.columns.keys() == keys
+    for key in keys:
+        assert all(a is b for a, b in zip(plain.columns[key], map(dict.get, plain, repeat(key)),
+                                          strict=True))
+    # The rows bound from the columns are the rows gathered from the records.
+    from_columns, gathered = built_rows(plain), built_rows(list(plain))
+    assert from_columns[0] == gathered[0]
+    assert ([row[:9] + row[10:] for row in numbered_rows(from_columns[1], 0)]
+            == [row[:9] + row[10:] for row in numbered_rows(gathered[1], 0)])

@@ -1,9 +1,11 @@
 """Unit tests for ``backdrop.records``: the record rules of SPEC 2.3."""
 import base64
+import itertools
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
+from backdrop import records
 from backdrop.builtins.bucket_types import Custom, Events, Realtime
 from backdrop.records import (
     RecordError,
@@ -197,3 +199,20 @@ def test_prepare_batch_accepts_objects_and_arrays():
 def test_prepare_batch_refuses_other_bodies(body):
     with pytest.raises(RecordError):
         prepare_batch(body, BUCKET, Custom())
+
+
+@pytest.mark.parametrize("first", [0, 5, 0xFF, 0x1FF00 - 3, 0xFFFFFF - 600, 0xFFFFFF])
+@pytest.mark.parametrize("count", [1, 2, 255, 256, 257, 1000])
+def test_new_id_list_formats_each_counter_as_new_id_does(monkeypatch, first, count):
+    monkeypatch.setattr(records, "_ID_COUNTER", itertools.count(first))
+    ids = records.new_id_list(count)
+    assert len(ids) == count and len({record_id[:18] for record_id in ids}) == 1
+    assert ids[0][8:18] == records._ID_PROCESS
+    assert [record_id[18:] for record_id in ids] == [
+        f"{counter & 0xFFFFFF:06x}" for counter in range(first, first + count)]
+
+
+def test_new_id_list_formats_counters_another_thread_interleaved(monkeypatch):
+    monkeypatch.setattr(records, "_ID_COUNTER", iter([7, 9, 10, 0x1000000]))
+    assert [record_id[18:] for record_id in records.new_id_list(4)] == [
+        "000007", "000009", "00000a", "000000"]
