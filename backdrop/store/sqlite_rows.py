@@ -31,9 +31,12 @@ from .sqlite_query import FALSE, TRUE
 FIXED_COLUMNS = ("seq", "id", "ts", "hour", "day", "week", "month", "quarter", "year",
                  "updated", "data")
 _SEQ, _ID, _TS, _PERIODS, _UPDATED, _DATA, _VALUES = 0, 1, 2, 3, 9, 10, 11
-# Rows per INSERT statement (a power of two, see ``statement_sizes``): past ~32 rows a
-# statement nothing more is saved, and each size is prepared once per connection.
+# Rows per INSERT statement (a power of two, see ``statement_sizes``): past ~16 rows a
+# statement nothing more is saved, and each size is prepared once per connection. Wide
+# rows get fewer, so that no statement binds more than ``INSERT_PARAMETERS`` values
+# (a prepared statement's size grows with them, and the connection caches it).
 INSERT_ROWS = 64
+INSERT_PARAMETERS = 1024
 
 # Booleans bound as ``bytearray``: the same one-byte BLOBs as ``TRUE``/``FALSE``, but sqlite3
 # binds a bytearray as it is, where ``bytes`` first go through its adapter lookup.
@@ -159,10 +162,11 @@ def statement_sizes(count, most):
 
 
 def most_rows(width, variable_limit):
-    """Rows per statement: ``INSERT_ROWS``, or the largest power of two the limit on bound
-    parameters allows (``SQLITE_LIMIT_VARIABLE_NUMBER``, 32,766 in SQLite's default build)."""
+    """Rows per statement: ``INSERT_ROWS``, or the largest power of two that keeps a
+    statement within ``INSERT_PARAMETERS`` bound values and SQLite's limit on them
+    (``SQLITE_LIMIT_VARIABLE_NUMBER``, 32,766 in SQLite's default build)."""
     most = INSERT_ROWS
-    while most > 1 and most * width > variable_limit:
+    while most > 1 and most * width > min(INSERT_PARAMETERS, variable_limit):
         most //= 2
     return most
 

@@ -69,10 +69,8 @@ def _stored(connection, table, columns):
             for row in rows]
 
 
-@settings(max_examples=100, deadline=None)
-@given(batches())
-def test_rows_written_many_to_a_statement_store_what_executemany_stores(tmp_path_factory, batches):
-    directory = tmp_path_factory.mktemp("types")
+def _written_and_expected(directory, batches):
+    """The rows the store wrote, and the rows ``executemany`` of the same rows writes."""
     store = SQLiteStore(f"sqlite:///{directory}/store.db")
     try:
         store.create_bucket({"name": "b", "bucket_type": "custom"})
@@ -100,4 +98,20 @@ def test_rows_written_many_to_a_statement_store_what_executemany_stores(tmp_path
             f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
             numbered_rows(params, last_seq))
         last_seq += params.count
-    assert written == _stored(oracle, table, columns)
+    return written, _stored(oracle, table, columns)
+
+
+@settings(max_examples=100, deadline=None)
+@given(batches())
+def test_rows_written_many_to_a_statement_store_what_executemany_stores(tmp_path_factory, batches):
+    written, expected = _written_and_expected(tmp_path_factory.mktemp("types"), batches)
+    assert written == expected
+
+
+def test_wide_rows_are_written_fewer_to_a_statement_and_stored_the_same(tmp_path):
+    values = [*EXTREMES, *FLOATS, *TEXTS, True, False, None]
+    batch = [{"_id": f"id{n}", "_timestamp": datetime(2014, 1, 1, tzinfo=UTC) + timedelta(hours=n),
+              **{f"k{key}": values[(n + key) % len(values)] for key in range(300)}}
+             for n in range(70)]
+    written, expected = _written_and_expected(tmp_path, [batch])
+    assert len(written) == 70 and written == expected
