@@ -13,8 +13,14 @@ SQLite's own checkpoint at 1,000 pages stays as the backstop: should this
 thread fall behind, the COMMIT that passes the mark copies what is left.
 Durability is unchanged: every COMMIT still syncs the WAL (``synchronous=FULL``),
 and a checkpoint syncs the WAL before and the database file after copying.
+
+A checkpoint can grow the database file by as much as the WAL holds. On a
+disk with less room than twice that, the thread leaves the space to writes
+and to the columnar mirror (``tests/functional/operations/test_disk_full.py``):
+a store recovering from a full disk is not filled again from the background.
 """
 import logging
+import os
 import sqlite3
 import threading
 
@@ -59,6 +65,8 @@ class Checkpointer:
                 self._wake.clear()
                 if self._closed:
                     return
+                if not _room_to_checkpoint(self._path):
+                    continue
                 try:
                     connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
                 except sqlite3.Error as error:  # the next wake, or SQLite's own checkpoint, retries
@@ -76,3 +84,13 @@ class Checkpointer:
             thread.join()
         with self._lock:
             self._thread, self._closed, self._rows = None, False, 0
+
+
+def _room_to_checkpoint(path):
+    """Whether the disk has room for twice what the WAL holds."""
+    try:
+        wal = os.path.getsize(f"{path}-wal")
+        disk = os.statvfs(os.path.dirname(os.path.abspath(path)))
+    except OSError:
+        return False
+    return disk.f_bavail * disk.f_frsize > 2 * wal

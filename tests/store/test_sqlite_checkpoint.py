@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from backdrop.store import sqlite_checkpoint
 from backdrop.store.sqlite import SQLiteStore
 from backdrop.store.sqlite_checkpoint import CHECKPOINT_ROWS
 
@@ -83,3 +84,27 @@ def test_close_stops_the_thread_and_a_later_bulk_write_starts_another(store, pat
     store.insert("b", _batch(CHECKPOINT_ROWS, CHECKPOINT_ROWS))
     assert store._checkpoints._thread.is_alive()
     assert store.count("b") == 2 * CHECKPOINT_ROWS
+
+
+def test_no_checkpoint_on_a_disk_without_room_for_twice_the_wal(store, path, monkeypatch):
+    """A store recovering from a full disk is not filled again from the background
+    (end to end: ``tests/functional/operations/test_disk_full.py``)."""
+    real_statvfs = os.statvfs
+
+    def room(free_bytes):
+        def statvfs(directory):
+            found = real_statvfs(directory)
+            return type("Disk", (), {"f_bavail": free_bytes // found.f_frsize,
+                                     "f_frsize": found.f_frsize})()
+        return statvfs
+
+    store.insert("b", _batch(10))
+    wal = os.path.getsize(f"{path}-wal")
+    monkeypatch.setattr(sqlite_checkpoint.os, "statvfs", room(2 * wal))
+    assert not sqlite_checkpoint._room_to_checkpoint(str(path))
+    before = os.path.getsize(path)
+    store.insert("b", _batch(CHECKPOINT_ROWS, 10))
+    time.sleep(0.5)
+    assert os.path.getsize(path) == before
+    monkeypatch.setattr(sqlite_checkpoint.os, "statvfs", room(2 * wal + 2 * 4096 * 1000))
+    assert sqlite_checkpoint._room_to_checkpoint(str(path))
