@@ -87,7 +87,7 @@ def json_body(rows, warning=None):
 
 def records_body(texts, warning=None):
     """What ``json_body`` writes for raw records, from each record's JSON text."""
-    tail = "]}" if warning is None else "]," + orjson.dumps({"warning": warning}).decode()[1:]
+    tail = "]}" if warning is None else '],"warning":' + orjson.dumps(warning).decode() + "}"
     return ("{\"data\":[" + ",".join(texts) + tail).encode("utf-8")
 
 

@@ -67,20 +67,10 @@ class RowParams:
         return zip(*[iter(self.values)] * self.width, strict=True)
 
 
-def record_json(record):
-    """The record as kept in ``data``, without ``_timestamp`` (the ``ts`` column has it).
-
-    orjson writes the same compact JSON as the standard library, and
-    ``_start_at``/``_end_at`` as ``isoformat()`` does, several times faster.
-    """
-    if "_timestamp" in record:
-        record = record.copy()
-        del record["_timestamp"]
-    return orjson.dumps(record).decode()
-
-
 def records_json(records):
-    """``record_json`` of each record, by C loops over the batch (copy, drop, dump, decode)."""
+    """The records as kept in ``data``: without ``_timestamp`` (the ``ts`` column has it),
+    as orjson writes them (``_start_at``/``_end_at`` as ``isoformat()`` does), by C loops
+    over the batch (copy, drop, dump, decode)."""
     copies = list(map(dict, records))
     deque(map(dict.pop, copies, repeat("_timestamp"), repeat(None)), maxlen=0)
     return list(map(bytes.decode, map(orjson.dumps, copies)))
