@@ -60,6 +60,17 @@ class FeedPosition:
             and older.removed >= self.forgotten
         )
 
+    def only_appended_since(self, older):
+        """True when nothing but new rows came between ``older`` and this position: every
+        row held at ``older`` is still stored, so an answer over those rows and one over
+        the rows written since make the answer now (``IChangeFeed.feed_aggregate``)."""
+        return (
+            older is not None
+            and older.generation == self.generation
+            and older.removed == self.removed
+            and older.written <= self.written
+        )
+
 
 @dataclass
 class FeedChanges:

@@ -194,3 +194,17 @@ class IChangeFeed(Interface):
         lasts until the context ends (batches are read lazily inside it).
         ``ids=False`` leaves the ``_id`` column out, for a copy that answers
         no ``_id`` filters."""
+
+    def feed_aggregate(bucket, since, query):
+        """``(position, groups)``: ``aggregate(bucket, query)`` over only the rows written
+        after ``since`` (a ``FeedPosition``), and the position that snapshot reached; or
+        None when anything but appends happened since (``FeedPosition.only_appended_since``).
+
+        A copy at ``since`` answers for the rows it holds and merges these in, so a
+        read right after a write need not wait for the copy to apply it. Must be
+        cheap for a few thousand rows in a bucket of millions (read by write position).
+        """
+
+    def feed_time_bounds(bucket, since, query):
+        """``(position, (earliest, latest))``: ``time_bounds`` over only the rows written
+        after ``since``, as ``feed_aggregate``; None when anything but appends happened."""

@@ -157,8 +157,13 @@ class MirrorCollector:
                 lag.add_metric((bucket,), _records_behind(held, now))
         yield lag
         yield CounterMetricFamily(
-            "backdrop_mirror_catch_ups", "Times the mirror applied store changes before a read.",
+            "backdrop_mirror_catch_ups", "Times the mirror applied store changes.",
             value=mirror.catch_ups,
+        )
+        yield CounterMetricFamily(
+            "backdrop_mirror_merged_answers",
+            "Reads the mirror answered with the store's answer over the rows appended since.",
+            value=mirror.merged_answers,
         )
         yield CounterMetricFamily(
             "backdrop_mirror_catch_up_seconds", "Time spent applying store changes to the mirror.",

@@ -31,7 +31,9 @@ from ..periods import from_epoch_micros
 from ..prefetch import prefetched
 from ..query import NUMERIC_PRIMITIVES, PERIODS
 from ..store.errors import BucketNotFound, NonNumericCollect
+from . import appended
 from .files import NO_SPACE, boot_id
+from .later import LaterCatchUps
 from .sql import TYPE_SUFFIXES, MirrorQuery, NoMatch, Typed
 
 log = logging.getLogger(__name__)
@@ -93,7 +95,10 @@ class ColumnarMirror:
     """Answers ``aggregate`` and ``time_bounds`` from DuckDB; everything else from the store."""
 
     def __init__(self, store, files, memory_limit="96MB", threads=2, memory_ceiling="1GB",
-                 rebuild_memory_limit="24MB"):
+                 rebuild_memory_limit="24MB", merge_appended=True, catch_up_after=True):
+        """``merge_appended``: answer what merges from the mirror plus the rows appended
+        since (``appended``); ``catch_up_after``: then catch up in a thread of its own
+        (tests turn it off to keep the mirror behind and every such read merging)."""
         self.store = store
         self.files = files
         self.config = {"memory_limit": memory_limit, "threads": threads}
@@ -107,7 +112,11 @@ class ColumnarMirror:
         self._cursors = []
         self._buckets = {}
         self._buckets_lock = threading.Lock()
+        self.merge_appended = merge_appended
+        self.catch_up_after = catch_up_after
+        self._later = LaterCatchUps(self._catch_up_quietly)
         self.catch_ups = 0  # how many times changes were applied (for tests and metrics)
+        self.merged_answers = 0  # answers merged with the rows appended since (``appended``)
         self.catch_up_seconds = 0.0
         self.full_disk_fallbacks = 0  # reads the store answered because the mirror's disk was full
 
@@ -164,6 +173,7 @@ class ColumnarMirror:
 
     def close(self):
         """Save each bucket's position (appends may have left it behind), then let go."""
+        self._later.stop()
         if self._database is not None:
             for bucket, state in list(self._buckets.items()):
                 if state.unsaved and state.position is not None:
@@ -178,13 +188,11 @@ class ColumnarMirror:
             self.files.release()
 
     # -- keeping in step ---------------------------------------------------
-    def current(self, bucket):
-        """The bucket's mirrored state, brought up to the store's position now."""
+    def current(self, bucket, position=None):
+        """The bucket's mirrored state, brought up to the store's position now (or to
+        ``position``, read a moment ago)."""
         self.database  # noqa: B018 -- opening it loads what a previous run kept
-        position = self.store.feed_position(bucket)
-        if position is None:
-            self._forget(bucket)
-            raise BucketNotFound(bucket)
+        position = position or self._position(bucket)
         with self._buckets_lock:
             state = self._buckets.get(bucket)
             if state is None:
@@ -195,6 +203,29 @@ class ColumnarMirror:
             if state.position is None or not _covers(state.position, position):
                 self._catch_up(bucket, state)
         return state
+
+    def _position(self, bucket):
+        """The store's feed position for ``bucket`` now; raises ``BucketNotFound``."""
+        position = self.store.feed_position(bucket)
+        if position is None:
+            if self._database is not None:
+                self._forget(bucket)
+            raise BucketNotFound(bucket)
+        return position
+
+    def wait_for_catch_ups(self):
+        """Until the catch-ups that merged answers left for later are done."""
+        self._later.wait()
+
+    def _catch_up_quietly(self, bucket):
+        """Catch up after a merged answer (in the ``LaterCatchUps`` thread): a failure
+        is logged, and the next read that needs the mirror current tries again."""
+        try:
+            self._current_or_none(bucket)
+        except BucketNotFound:
+            pass
+        except Exception:
+            log.exception("mirror could not catch up %s after a read", bucket)
 
     def _catch_up(self, bucket, state):
         began = time.perf_counter()
@@ -459,7 +490,7 @@ class ColumnarMirror:
     def raw_json(self, bucket, query):
         return self.store.raw_json(bucket, query)
 
-    def _current_or_none(self, bucket):
+    def _current_or_none(self, bucket, position=None):
         """``current(bucket)``, or None when the mirror's disk is full: the store answers then.
 
         The store can answer every read itself, more slowly; a full disk must
@@ -467,7 +498,7 @@ class ColumnarMirror:
         is room again.
         """
         try:
-            return self.current(bucket)
+            return self.current(bucket, position)
         except Exception as error:
             if not _no_space(error):
                 raise
@@ -476,13 +507,13 @@ class ColumnarMirror:
             return None
 
     @contextmanager
-    def _mirrored(self, bucket, query):
+    def _mirrored(self, bucket, position):
         """The bucket's current state, held under its lock; None when the store should answer.
 
         Under the lock, the table, its columns and its rows are of one
         catch-up: another thread's cannot commit between building and running.
         """
-        state = None if _by_id(query) else self._current_or_none(bucket)
+        state = self._current_or_none(bucket, position)
         if state is None:
             yield None
             return
@@ -492,21 +523,63 @@ class ColumnarMirror:
             yield state
 
     def aggregate(self, bucket, query):
-        with self._mirrored(bucket, query) as state:
+        if _by_id(query):
+            return self.store.aggregate(bucket, query)
+        position = self._position(bucket)
+        merged = self._merged(bucket, query, position, self._held_groups,
+                              self.store.feed_aggregate, appended.merged_groups)
+        if merged is not None:
+            return merged
+        with self._mirrored(bucket, position) as state:
             if state is None:
                 return self.store.aggregate(bucket, query)
-            mirror_query = MirrorQuery(state.table, query, state.typed)
-            try:
-                sql, params = mirror_query.aggregate()
-            except NoMatch:
-                return []
-            names, rows = self._with_headroom(self._fetch, sql, params)
-            bad = mirror_query.first_non_numeric(rows, names)
-            if bad is None and query.limit is not None and not query.period:
-                bad = self._first_hidden_non_numeric(mirror_query)
+            answer = self._held_groups(state, query)
+        return answer()
+
+    def _held_groups(self, state, query):
+        """The groups of the rows the mirror holds, run under ``state.lock``; returns a
+        function that builds them (after the lock is let go)."""
+        mirror_query = MirrorQuery(state.table, query, state.typed)
+        try:
+            sql, params = mirror_query.aggregate()
+        except NoMatch:
+            return list
+        names, rows = self._with_headroom(self._fetch, sql, params)
+        bad = mirror_query.first_non_numeric(rows, names)
+        if bad is None and query.limit is not None and not query.period:
+            bad = self._first_hidden_non_numeric(mirror_query)
         if bad is not None:
             raise NonNumericCollect(bad.field, bad.primitive)
-        return mirror_query.groups(rows, names)
+        return lambda: mirror_query.groups(rows, names)
+
+    def _merged(self, bucket, query, position, held_answer, appended_answer, merge):
+        """The answer from the rows the mirror holds and the store's over those appended
+        since (``appended``), when the mirror is behind by appends only and the answer
+        merges exactly; else None, and the caller catches up first. The mirror then
+        catches up in the background (``LaterCatchUps``)."""
+        state = self._buckets.get(bucket)
+        if (not self.merge_appended or state is None or state.position is None
+                or _covers(state.position, position)
+                or not position.only_appended_since(state.position)):
+            return None
+        try:
+            with state.lock:
+                held = state.position
+                if (state.table is None or state.tail_unknown or _covers(held, position)
+                        or not position.only_appended_since(held)
+                        or not appended.mergeable(query, state.columns)):
+                    return None
+                answer = held_answer(state, query)
+            found = appended_answer(bucket, held, query)
+            if found is None:
+                return None
+            merged = merge(query, answer(), found[1])
+        except (NonNumericCollect, appended.CannotMerge):
+            return None  # the whole answer says which collect failed, or how it sums
+        self.merged_answers += 1
+        if self.catch_up_after:
+            self._later.catch_up(bucket)
+        return merged
 
     def _fetch(self, sql, params):
         result = self.cursor.execute(sql, params)
@@ -525,23 +598,39 @@ class ColumnarMirror:
         return None
 
     def time_bounds(self, bucket, query):
-        with self._mirrored(bucket, query) as state:
+        if _by_id(query):
+            return self.store.time_bounds(bucket, query)
+        position = self._position(bucket)
+        merged = self._merged(bucket, query, position, self._held_bounds,
+                              self.store.feed_time_bounds, _merged_bounds)
+        if merged is not None:
+            return merged
+        with self._mirrored(bucket, position) as state:
             if state is None:
                 return self.store.time_bounds(bucket, query)
-            try:
-                sql, params = MirrorQuery(state.table, query, state.typed).time_bounds()
-            except NoMatch:
-                return None, None
-            [(low, high)] = self._with_headroom(self._fetch, sql, params)[1]
+            answer = self._held_bounds(state, query)
+        return answer()
+
+    def _held_bounds(self, state, query):
+        """``(earliest, latest)`` of the rows the mirror holds (as ``_held_groups``)."""
+        try:
+            sql, params = MirrorQuery(state.table, query, state.typed).time_bounds()
+        except NoMatch:
+            return lambda: (None, None)
+        [(low, high)] = self._with_headroom(self._fetch, sql, params)[1]
         if low is None:
-            return None, None
-        return from_epoch_micros(low), from_epoch_micros(high)
+            return lambda: (None, None)
+        return lambda: (from_epoch_micros(low), from_epoch_micros(high))
 
 
 # Feed batches per INSERT: fewer, larger appends load faster.
 BATCHES_PER_APPEND = 4
 # Appends a bucket may be ahead of its saved position (``ColumnarMirror._apply``).
 SAVE_POSITION_EVERY = 50
+
+
+def _merged_bounds(query, held, found):
+    return appended.merged_bounds(held, found)
 
 
 def _columns_for(cursor, table, columns, batch):

@@ -552,9 +552,28 @@ class SQLiteStore:
                 batches.close()
                 cursor.close()
 
+    def feed_aggregate(self, bucket, since, query):
+        return self._appended_answer(bucket, since, query, self._aggregate_table, [])
+
+    def feed_time_bounds(self, bucket, since, query):
+        return self._appended_answer(bucket, since, query, self._time_bounds_table, (None, None))
+
+    def _appended_answer(self, bucket, since, query, answer, nothing):
+        """``(position, answer(table, query, after))`` over the rows appended since ``since``,
+        in one snapshot; None when anything else changed since (see ``IChangeFeed``)."""
+        with self._snapshot():
+            position = read_feed_position(self.db, bucket)
+            if position is None:
+                raise BucketNotFound(bucket)
+            if not position.only_appended_since(since):
+                return None
+            if position.written == since.written:
+                return position, nothing
+            return position, answer(position.generation, query, after=since.written)
+
     # -- queries ---------------------------------------------------------------
-    def _sql(self, table, query, period_micros=None):
-        return SQLQuery(table, query, lambda key: self._column(table, key), period_micros)
+    def _sql(self, table, query, period_micros=None, after=None):
+        return SQLQuery(table, query, lambda key: self._column(table, key), period_micros, after)
 
     def raw(self, bucket, query):
         return [_load_record(data, ts) for data, ts in self._raw_rows(bucket, query, RAW_RECORDS)]
@@ -577,13 +596,16 @@ class SQLiteStore:
             return self.db.execute(sql, params).fetchall()
 
     def aggregate(self, bucket, query):
+        with self._snapshot():
+            return self._aggregate_table(self._table(bucket), query)
+
+    def _aggregate_table(self, table, query, after=None):
+        """``aggregate`` of a records table (of its rows written after ``after``), in a snapshot."""
         groups = []
+        slices = _period_slices(query)
         try:
-            with self._snapshot():
-                table = self._table(bucket)
-                slices = _period_slices(query)
-                for part, local_start in slices:
-                    groups += self._aggregate_part(self._sql(table, part, local_start))
+            for part, local_start in slices:
+                groups += self._aggregate_part(self._sql(table, part, local_start, after))
         except NoMatch:
             return []
         if len(slices) > 1:
@@ -626,11 +648,14 @@ class SQLiteStore:
 
     def time_bounds(self, bucket, query):
         with self._snapshot():
-            try:
-                sql, params = self._sql(self._table(bucket), query).time_bounds()
-            except NoMatch:
-                return None, None
-            low, high = self.db.execute(sql, params).fetchone()
+            return self._time_bounds_table(self._table(bucket), query)
+
+    def _time_bounds_table(self, table, query, after=None):
+        try:
+            sql, params = self._sql(table, query, after=after).time_bounds()
+        except NoMatch:
+            return None, None
+        low, high = self.db.execute(sql, params).fetchone()
         if low is None:
             return None, None
         return from_epoch_micros(low), from_epoch_micros(high)

@@ -176,8 +176,13 @@ class NoMatch(Exception):
 class SQLQuery:
     """The SQL of one query. ``column_for(key)`` gives a key's column or None."""
 
-    def __init__(self, table, query, column_for, period_micros=None):
+    def __init__(self, table, query, column_for, period_micros=None, after=None):
         self.table = table
+        # Only the rows written after sequence number ``after`` (the change feed's
+        # appended rows, ``IChangeFeed.feed_aggregate``): found by the table's rowid,
+        # which SQLite would otherwise pass over for the time index and read the window.
+        self.after = after
+        self.source = table if after is None else f"{table} NOT INDEXED"
         self.query = query
         self.column_for = column_for
         self.exact_sums = False
@@ -191,6 +196,9 @@ class SQLQuery:
         """Conditions and parameters for the window and filters; raises ``NoMatch``."""
         query = self.query
         clauses, params = window_conditions(query)
+        if self.after is not None:
+            clauses.append("seq > ?")
+            params.append(self.after)
         for filter_ in query.filters:
             column, values = self.column(filter_.field), self._filter_values(filter_)
             if column is None or not values:
@@ -222,14 +230,14 @@ class SQLQuery:
             column = self.column(sort_by.field)
             if column:
                 order.insert(0, column + (" DESC" if sort_by.descending else ""))
-        sql = f"SELECT {columns} FROM {self.table} WHERE {' AND '.join(clauses)} ORDER BY {', '.join(order)}"
+        sql = f"SELECT {columns} FROM {self.source} WHERE {' AND '.join(clauses)} ORDER BY {', '.join(order)}"
         if self.query.limit is not None:
             sql += " LIMIT ?"
             params.append(self.query.limit)
         return sql, params
 
     def time_bounds(self):
-        return time_bounds_sql(self.table, *self.where())
+        return time_bounds_sql(self.source, *self.where())
 
     def _grouping(self):
         """Group columns (keys, then period) and the conditions that they be present."""
@@ -277,9 +285,9 @@ class SQLQuery:
         # A slice's constant ``p`` is grouped too: no row at all for an empty period.
         grouped_period = period or self.period_micros is not None
         aliases = [f"k{index}" for index in range(len(keys))] + (["p"] if grouped_period else [])
-        source, where = self.table, " AND ".join(clauses)
+        source, where = self.source, " AND ".join(clauses)
         if percentiles:
-            source = ranked_source(self.table, where, keys + period, percentiles)
+            source = ranked_source(self.source, where, keys + period, percentiles)
             where = "TRUE"
         sql = f"SELECT {', '.join(selects)} FROM {source} WHERE {where}"
         if aliases:
@@ -321,7 +329,7 @@ class SQLQuery:
         if column is None:
             return None
         return (
-            f"SELECT 1 FROM {self.table} WHERE {' AND '.join(clauses)}"
+            f"SELECT 1 FROM {self.source} WHERE {' AND '.join(clauses)}"
             f" AND typeof({column}) IN ('text', 'blob') LIMIT 1",
             params,
         )

@@ -1,7 +1,8 @@
 """Store aggregates agree with a plain-Python computation over the same random records.
 
-Runs against the SQLite store, the columnar mirror following it, and the
-MongoDB store on mongomock (a stand-in for a real server, not one).
+Runs against the SQLite store, the columnar mirror following it (also kept
+behind, merging the rows appended since), and the MongoDB store on mongomock
+(a stand-in for a real server, not one).
 """
 import itertools
 import math
@@ -56,12 +57,14 @@ def _mongo_store():
     return mongo.MongoStore("mongodb://localhost/backdrop_property", client=mongomock.MongoClient())
 
 
-@pytest.fixture(params=["sqlite", "mirror", "mongomock"])
+@pytest.fixture(params=["sqlite", "mirror", "mirror-merging", "mongomock"])
 def store(request, tmp_path):
     if request.param == "sqlite":
         found = SQLiteStore(f"sqlite:///{tmp_path / 'property.db'}")
     elif request.param == "mirror":
         found = MirroredStore(tmp_path / "property.db")
+    elif request.param == "mirror-merging":  # half of each batch held, half merged in
+        found = MirroredStore(tmp_path / "property.db", merging=True, split_inserts=True)
     else:
         found = _mongo_store()
     yield found

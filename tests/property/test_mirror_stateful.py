@@ -106,12 +106,17 @@ def typed(rows):
 
 
 class MirrorFollowsTheStore(RuleBasedStateMachine):
+    # Reads after appends merge, then the mirror catches up in its own thread, while
+    # the next steps run: every interleaving of the two must answer the same.
+    CATCH_UP_AFTER = True
+
     @initialize()
     def open_stores(self):
         self.folder = tempfile.mkdtemp()
         url = f"sqlite:///{self.folder}/store.db"
         self.writer, self.reader = SQLiteStore(url), SQLiteStore(url)
-        self.mirror = ColumnarMirror(self.reader, MirrorFiles(f"{self.folder}/store.db.mirror"))
+        self.mirror = ColumnarMirror(self.reader, MirrorFiles(f"{self.folder}/store.db.mirror"),
+                                     catch_up_after=self.CATCH_UP_AFTER)
         self.model = {}  # bucket -> {"records": {id: record}, "capped": int | None}
 
     def teardown(self):
@@ -205,7 +210,8 @@ class MirrorFollowsTheStore(RuleBasedStateMachine):
         self.mirror.close()
         self.reader.close()
         self.reader = SQLiteStore(f"sqlite:///{self.folder}/store.db")
-        self.mirror = ColumnarMirror(self.reader, MirrorFiles(f"{self.folder}/store.db.mirror"))
+        self.mirror = ColumnarMirror(self.reader, MirrorFiles(f"{self.folder}/store.db.mirror"),
+                                     catch_up_after=self.CATCH_UP_AFTER)
 
     @precondition(lambda self: self.model)
     @rule(data=st.data(), batch=records)
@@ -262,3 +268,14 @@ class MirrorFollowsTheStore(RuleBasedStateMachine):
 MirrorFollowsTheStore.TestCase.settings = settings(
     max_examples=40, stateful_step_count=15, deadline=None)
 test_mirror_follows_the_store = MirrorFollowsTheStore.TestCase
+
+
+class MirrorKeptBehindFollowsTheStore(MirrorFollowsTheStore):
+    """The same, the mirror never catching up after a read: appends pile up, merged each read."""
+
+    CATCH_UP_AFTER = False
+
+
+MirrorKeptBehindFollowsTheStore.TestCase.settings = settings(
+    max_examples=25, stateful_step_count=15, deadline=None)
+test_mirror_kept_behind_follows_the_store = MirrorKeptBehindFollowsTheStore.TestCase
