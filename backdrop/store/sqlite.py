@@ -602,7 +602,8 @@ class SQLiteStore:
     def _aggregate_table(self, table, query, after=None):
         """``aggregate`` of a records table (of its rows written after ``after``), in a snapshot."""
         groups = []
-        slices = _period_slices(query)
+        # A few appended rows are one rowid range: slicing by period would only repeat it.
+        slices = _period_slices(query) if after is None or query.local_periods else [(query, None)]
         try:
             for part, local_start in slices:
                 groups += self._aggregate_part(self._sql(table, part, local_start, after))
