@@ -373,7 +373,8 @@ def benchmark(args, directory):
         read_client.close()
         connection.close()
         duckdb.close()
-        read_peak = max(cold_peak or 0, reader.peak_rss_bytes() or 0)
+        warm_peak = reader.peak_rss_bytes()
+        read_peak = max(cold_peak or 0, warm_peak or 0)
         mirror_bytes = sum(f.stat().st_size for f in Path(f"{writer.db}.mirror").glob("*.duckdb"))
     finally:
         writer.stop()
@@ -407,6 +408,7 @@ def benchmark(args, directory):
         "mirror": {"file_bytes": mirror_bytes,
                    "store_file_bytes": Path(writer.db).stat().st_size},
         "rss": {"query_phase_peak": sampler.peak, "read_process_peak": read_peak,
+                "cold_process_peak": cold_peak, "restarted_process_peak": warm_peak,
                 "limit": rss_limit(args.records)},
     }
 
@@ -457,7 +459,9 @@ def report(results):
         f"first answer after a restart with the mirror kept: {restart['seconds']:.3f} s"
         f" ({restart['from_process_start']:.2f} s from process start; limit {RESTART_LIMIT_S} s)",
         f"read process peak RSS: {rss['read_process_peak'] / MB:.0f} MB"
-        f" (limit {rss['limit'] // MB} MB); during queries {rss['query_phase_peak'] / MB:.0f} MB",
+        f" (limit {rss['limit'] // MB} MB); during queries {rss['query_phase_peak'] / MB:.0f} MB;"
+        f" the cold process {(rss['cold_process_peak'] or 0) / MB:.0f} MB, the restarted one"
+        f" (queries, read-after-write) {(rss['restarted_process_peak'] or 0) / MB:.0f} MB",
         f"mirror file: {results['mirror']['file_bytes'] / MB:.0f} MB"
         f" (store file {results['mirror']['store_file_bytes'] / MB:.0f} MB)",
         f"ingest: Backdrop HTTP {ingest['backdrop']['per_second']:,.0f} rec/s,"
