@@ -115,6 +115,7 @@ class ColumnarMirror:
         self.merge_appended = merge_appended
         self.catch_up_after = catch_up_after
         self._later = LaterCatchUps(self._catch_up_quietly)
+        self._bases = appended.AnswerBases()
         self.catch_ups = 0  # how many times changes were applied (for tests and metrics)
         self.merged_answers = 0  # answers merged with the rows appended since (``appended``)
         self.catch_up_seconds = 0.0
@@ -533,8 +534,8 @@ class ColumnarMirror:
         with self._mirrored(bucket, position) as state:
             if state is None:
                 return self.store.aggregate(bucket, query)
-            answer = self._held_groups(state, query)
-        return answer()
+            held, answer = state.position, self._held_groups(state, query)
+        return self._kept(bucket, query, held, answer())
 
     def _held_groups(self, state, query):
         """The groups of the rows the mirror holds, run under ``state.lock``; returns a
@@ -552,34 +553,56 @@ class ColumnarMirror:
             raise NonNumericCollect(bad.field, bad.primitive)
         return lambda: mirror_query.groups(rows, names)
 
+    def _kept(self, bucket, query, position, answer):
+        """``answer``, kept as the base for merging what is appended after ``position``."""
+        if self.merge_appended and position is not None:
+            self._bases.keep(appended.AnswerBases.key(bucket, query), position, answer)
+        return answer
+
     def _merged(self, bucket, query, position, held_answer, appended_answer, merge):
-        """The answer from the rows the mirror holds and the store's over those appended
-        since (``appended``), when the mirror is behind by appends only and the answer
-        merges exactly; else None, and the caller catches up first. The mirror then
-        catches up in the background (``LaterCatchUps``)."""
+        """The answer from an earlier one, or from the rows the mirror holds, and the
+        store's over the rows appended since (``appended``), when only appends came
+        since and the answer merges exactly; else None, and the caller catches up
+        first. The mirror then catches up in the background (``LaterCatchUps``)."""
+        if not self.merge_appended:
+            return None
         state = self._buckets.get(bucket)
-        if (not self.merge_appended or state is None or state.position is None
-                or _covers(state.position, position)
+        columns = state.columns if state is not None else {}
+        if not appended.mergeable(query, columns):
+            return None
+        base = self._bases.get(appended.AnswerBases.key(bucket, query))
+        if base is not None and base[0] != position and position.only_appended_since(base[0]):
+            merged = self._merged_onto(bucket, query, *base, appended_answer, merge)
+            if merged is not None:
+                return merged
+        if (state is None or state.position is None or _covers(state.position, position)
                 or not position.only_appended_since(state.position)):
             return None
-        try:
-            with state.lock:
-                held = state.position
-                if (state.table is None or state.tail_unknown or _covers(held, position)
-                        or not position.only_appended_since(held)
-                        or not appended.mergeable(query, state.columns)):
-                    return None
+        with state.lock:
+            held = state.position
+            if (state.table is None or state.tail_unknown or _covers(held, position)
+                    or not position.only_appended_since(held)
+                    or not appended.mergeable(query, state.columns)):
+                return None
+            try:
                 answer = held_answer(state, query)
-            found = appended_answer(bucket, held, query)
+            except NonNumericCollect:
+                return None  # the whole answer says which collect failed
+        return self._merged_onto(bucket, query, held, answer(), appended_answer, merge)
+
+    def _merged_onto(self, bucket, query, since, answer, appended_answer, merge):
+        """``answer`` (exact at ``since``) merged with the store's over the rows since."""
+        try:
+            found = appended_answer(bucket, since, query)
             if found is None:
                 return None
-            merged = merge(query, answer(), found[1])
+            merged = merge(query, answer, found[1])
         except (NonNumericCollect, appended.CannotMerge):
             return None  # the whole answer says which collect failed, or how it sums
         self.merged_answers += 1
         if self.catch_up_after:
             self._later.catch_up(bucket)
-        return merged
+        return self._kept(bucket, query, found[0], merged)
 
     def _fetch(self, sql, params):
         result = self.cursor.execute(sql, params)
@@ -608,8 +631,8 @@ class ColumnarMirror:
         with self._mirrored(bucket, position) as state:
             if state is None:
                 return self.store.time_bounds(bucket, query)
-            answer = self._held_bounds(state, query)
-        return answer()
+            held, answer = state.position, self._held_bounds(state, query)
+        return self._kept(bucket, query, held, answer())
 
     def _held_bounds(self, state, query):
         """``(earliest, latest)`` of the rows the mirror holds (as ``_held_groups``)."""

@@ -84,3 +84,22 @@ def test_time_bounds_merge():
     assert merged_bounds((MONDAY, MONDAY), (later, later)) == (MONDAY, later)
     assert merged_bounds((None, None), (later, later)) == (later, later)
     assert merged_bounds((None, None), (None, None)) == (None, None)
+
+
+def test_kept_answers_are_told_apart_by_value_type_and_bounded_by_groups():
+    from backdrop.mirror.appended import AnswerBases
+    from backdrop.query import Filter
+
+    bases = AnswerBases(max_groups=8)
+    one, true = (AnswerBases.key("b", Query(filters=(Filter("k", (v,)),))) for v in (1, True))
+    assert Query(filters=(Filter("k", (1,)),)) == Query(filters=(Filter("k", (True,)),))
+    assert one != true
+    bases.keep(one, "p1", [group(1)] * 2)
+    assert bases.get(true) is None and bases.get(one) == ("p1", [group(1)] * 2)
+    bases.keep(true, "p2", [group(True)] * 2)
+    bases.keep(("b", "big"), "p3", [group(2)] * 3)  # more than a quarter: not kept
+    assert bases.get(("b", "big")) is None
+    for name in "cde":
+        bases.keep(("b", name), "p", [group(3)] * 2)
+    assert bases.get(one) is None, "the least recently used goes first"
+    assert [bases.get(("b", name)) is not None for name in "cde"] == [True] * 3
