@@ -3,7 +3,8 @@
 Applying a write to the mirror costs ~10 ms for 1,000 records, whatever the
 bucket's size; a read right after a write used to wait for it. When only
 appends came since the mirror's position, the mirror answers for the rows it
-holds and the store for the rows written since (``IChangeFeed.feed_aggregate``,
+holds (or takes its last answer to the same query, ``AnswerBases``) and the
+store for the rows written since (``IChangeFeed.feed_aggregate``,
 read by write position: about a millisecond for a thousand rows), and the two
 answers are merged here; the mirror catches up afterwards, off the request.
 
