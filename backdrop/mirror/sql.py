@@ -525,7 +525,9 @@ def _collect_reader(primitive, at, alias):
         distinct = get("d")
         return lambda row: int(distinct(row))
     if percentile_fraction(primitive) is not None:
-        return get("q")
+        # The value at a rank may be a -0.0 (alone, or tied with 0.0): shown as 0.0.
+        quantile, unsigned = get("q"), mixed.unsigned
+        return lambda row: unsigned(quantile(row))
     if primitive == "mean":
         integers, floats, numbers = get("si"), get("sf"), get("n")
         return lambda row: mixed.combine_mean(_int(integers(row)), floats(row), numbers(row))

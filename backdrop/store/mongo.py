@@ -582,7 +582,7 @@ class MongoStore:
                 collect: mq.collected(collect.primitive, row.get(f"v{index}"))
                 for index, collect in enumerate(query.collect)
             }
-            keys = tuple(key.get(f"k{index}") for index in range(len(query.group_by)))
+            keys = mq.group_labels(key, len(query.group_by))
             groups.append(Group(keys, period_start, row["n"], values))
         return groups
 

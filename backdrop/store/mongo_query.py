@@ -11,6 +11,7 @@ stand-in of it in ``tests/store/mongo_fakes.py``).
 import re
 from datetime import datetime
 
+from ..mixed import unsigned
 from ..periods import PERIODS, from_epoch_micros, query_period_starts, to_utc
 from ..query import NUMERIC_PRIMITIVES, PRIMITIVES, percentile_fraction, value_order
 from ..records import INT64, is_valid_key
@@ -311,12 +312,19 @@ def non_numeric(row, query):
 
 
 def collected(primitive, value):
+    """A collect's value as every engine answers it: ``-0.0`` as ``0.0`` (``mixed.unsigned``),
+    where ``$min``, ``$max``, ``$addToSet`` and the ranks keep whichever zero came first."""
     if primitive == "set":
-        items = (item.get("v") for item in value or ())
+        items = (unsigned(item.get("v")) for item in value or ())
         return sorted((item for item in items if item is not None), key=value_order)
     if type(value) is int and not INT64[0] <= value <= INT64[1]:
         return float(value)  # MongoDB's $sum turns a 64-bit overflow into a double
-    return value
+    return unsigned(value)
+
+
+def group_labels(key, size):
+    """A ``$group`` ``_id``'s ``k0..k<size-1>``: a group holding -0.0 and 0.0 is labelled 0.0."""
+    return tuple(unsigned(key.get(f"k{index}")) for index in range(size))
 
 
 def time_bounds_lookups(query):

@@ -138,13 +138,13 @@ def _collected(primitive, row, alias, exact_sums):
         value, integer = decode(row[alias]), row[f"{alias}i"]
         if isinstance(value, float) and integer is not None and integer == value:
             return integer
-        return value
+        return mixed.unsigned(value)  # SQLite keeps the first of -0.0 and 0.0 it met
     if primitive == "set":
         values = json.loads(row[alias]) if row[alias] else []
         values += [float(text) for text in json.loads(row[f"{alias}f"] or "[]")]
         values += [bool(flag) for flag in json.loads(row[f"{alias}b"] or "[]")]
         return mixed.distinct_sorted(values)
-    return decode(row[alias])
+    return mixed.unsigned(decode(row[alias]))  # a percentile may be a -0.0 it ranked
 
 
 def window_conditions(query):
