@@ -1,10 +1,11 @@
 """Store aggregates agree with a plain-Python computation over the same random records.
 
-Keys and values include ``-0.0`` and ``0.0``: an answer never shows ``-0.0``
-(docs/mirror.md, "Same answers, to the last bit"), so labels and collected
-values are checked for its sign, which ``==`` does not see. Runs against the SQLite store, the columnar mirror following it (also kept
+Runs against the SQLite store, the columnar mirror following it (also kept
 behind, merging the rows appended since), and the MongoDB store on mongomock
-(a stand-in for a real server, not one).
+(a stand-in for a real server, not one). Keys and values include ``-0.0`` and
+``0.0``: an answer never shows ``-0.0`` (docs/mirror.md, "Same answers, to the
+last bit"), so labels and collected values are checked for its sign, which
+``==`` does not see.
 """
 import itertools
 import math
