@@ -59,8 +59,9 @@ def merged_groups(query, held, appended):
     return sorted(groups.values(), key=_identity)
 
 
-def merged_bounds(held, appended):
-    """``(earliest, latest)`` of both parts (``(None, None)`` for a part with no rows)."""
+def merged_bounds(query, held, appended):
+    """``(earliest, latest)`` of both parts (``(None, None)`` for a part with no rows);
+    ``query`` is unused: the signature of ``merged_groups``, so the engine passes either."""
     lows = [low for low in (held[0], appended[0]) if low is not None]
     highs = [high for high in (held[1], appended[1]) if high is not None]
     return (min(lows) if lows else None, max(highs) if highs else None)

@@ -625,7 +625,7 @@ class ColumnarMirror:
             return self.store.time_bounds(bucket, query)
         position = self._position(bucket)
         merged = self._merged(bucket, query, position, self._held_bounds,
-                              self.store.feed_time_bounds, _merged_bounds)
+                              self.store.feed_time_bounds, appended.merged_bounds)
         if merged is not None:
             return merged
         with self._mirrored(bucket, position) as state:
@@ -650,10 +650,6 @@ class ColumnarMirror:
 BATCHES_PER_APPEND = 4
 # Appends a bucket may be ahead of its saved position (``ColumnarMirror._apply``).
 SAVE_POSITION_EVERY = 50
-
-
-def _merged_bounds(query, held, found):
-    return appended.merged_bounds(held, found)
 
 
 def _columns_for(cursor, table, columns, batch):

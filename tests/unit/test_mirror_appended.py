@@ -81,9 +81,9 @@ def test_what_does_not_merge_is_not_offered():
 
 def test_time_bounds_merge():
     later = datetime(2024, 2, 1, tzinfo=UTC)
-    assert merged_bounds((MONDAY, MONDAY), (later, later)) == (MONDAY, later)
-    assert merged_bounds((None, None), (later, later)) == (later, later)
-    assert merged_bounds((None, None), (None, None)) == (None, None)
+    assert merged_bounds(Query(), (MONDAY, MONDAY), (later, later)) == (MONDAY, later)
+    assert merged_bounds(Query(), (None, None), (later, later)) == (later, later)
+    assert merged_bounds(Query(), (None, None), (None, None)) == (None, None)
 
 
 def test_kept_answers_are_told_apart_by_value_type_and_bounded_by_groups():
